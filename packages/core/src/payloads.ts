@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { type AccountName, type AccountType, ACCOUNT_TYPES, parseAccountName } from './account.js';
+import { type Amount } from './amount.js';
+import { type IsoDate, isIsoDate } from './date.js';
+import { Decimal } from './decimal.js';
+import { type BalanceAssertion, type LotCost, type Posting, type PostingPrice, type Transaction } from './transaction.js';
+
+/*
+ * The JSON shapes of entry payloads, and codecs between them and core values. Everything read from a
+ * document is untrusted (another peer wrote it), so decoding validates every field and bounds every
+ * collection. Amounts are `[commodity, "decimal"]` pairs: compact, exact, and easy to read in a dump.
+ */
+
+const MAX_TEXT = 4096;
+const MAX_POSTINGS = 1000;
+const MAX_TAGS = 100;
+
+const text = z.string().max(MAX_TEXT);
+const isoDate = z.string().refine(isValidIsoDate, 'expected a calendar date YYYY-MM-DD');
+const decimalText = z.string().regex(/^-?\d+(?:\.\d{1,18})?$/u, 'expected a decimal number');
+const accountName = z.string().min(1).max(1000).refine(isValidAccountName, 'expected an account name');
+const amountJson = z.tuple([z.string().max(200), decimalText]);
+const metadataJson = z.record(z.string().max(200), text).refine((record) => Object.keys(record).length <= MAX_TAGS, 'too many metadata keys');
+const statusJson = z.enum(['', '*', '!']);
+
+const postingJson = z.object({
+  account: accountName,
+  amount: amountJson,
+  price: z.object({ kind: z.enum(['unit', 'total']), amount: amountJson }).strict().optional(),
+  cost: z.object({ perUnit: amountJson, date: isoDate.optional(), label: text.optional() }).strict().optional(),
+  assert: z.object({ amount: amountJson, total: z.boolean().optional(), inclusive: z.boolean().optional() }).strict().optional(),
+  status: statusJson.optional(),
+  comment: text.optional(),
+  tags: z.array(text).max(MAX_TAGS).optional(),
+  metadata: metadataJson.optional(),
+}).strict();
+
+export const transactionJson = z.object({
+  date: isoDate,
+  status: statusJson,
+  code: text.optional(),
+  payee: text.optional(),
+  description: text,
+  tags: z.array(text).max(MAX_TAGS),
+  links: z.array(text).max(MAX_TAGS),
+  metadata: metadataJson,
+  comment: text.optional(),
+  postings: z.array(postingJson).min(2).max(MAX_POSTINGS),
+  /** The entry id of the transaction this one reverses. */
+  reverses: z.string().regex(/^[0-9a-f]{64}$/u).optional(),
+  /** Identifies an imported transaction so that importing the same file again adds nothing. */
+  importKey: z.string().max(200).optional(),
+}).strict();
+export type TransactionJson = z.infer<typeof transactionJson>;
+
+export const accountJson = z.object({
+  account: accountName,
+  open: isoDate.optional(),
+  close: isoDate.optional(),
+  type: z.enum(ACCOUNT_TYPES as [AccountType, ...AccountType[]]).optional(),
+  commodities: z.array(z.string().max(200)).max(MAX_TAGS).optional(),
+  note: text.optional(),
+  metadata: metadataJson.optional(),
+}).strict();
+export type AccountJson = z.infer<typeof accountJson>;
+
+export const commodityJson = z.object({
+  symbol: z.string().max(200),
+  /** Display precision (decimal places). */
+  precision: z.number().int().min(0).max(18).optional(),
+  /** A sample format as written in a journal `commodity` directive, e.g. "$1,000.00". */
+  format: text.optional(),
+  metadata: metadataJson.optional(),
+}).strict();
+export type CommodityJson = z.infer<typeof commodityJson>;
+
+export const priceJson = z.object({
+  date: isoDate,
+  commodity: z.string().max(200),
+  price: amountJson,
+}).strict();
+export type PriceJson = z.infer<typeof priceJson>;
+
+/** A dated balance assertion (beancount `balance`): the account's balance at the start of `date`. */
+export const assertionJson = z.object({
+  date: isoDate,
+  account: accountName,
+  amount: amountJson,
+}).strict();
+export type AssertionJson = z.infer<typeof assertionJson>;
+
+export const lockJson = z.object({ through: isoDate }).strict();
+export type LockJson = z.infer<typeof lockJson>;
+
+export const genesisJson = z.object({
+  name: z.string().min(1).max(200),
+  members: z.array(z.object({
+    name: z.string().min(1).max(200),
+    devices: z.array(z.string().regex(/^[0-9a-f]{64}$/u)).min(1).max(100),
+  }).strict()).min(1).max(1000),
+}).strict();
+export type GenesisJson = z.infer<typeof genesisJson>;
+
+function isValidIsoDate(value: string): boolean {
+  return isIsoDate(value);
+}
+
+function isValidAccountName(value: string): boolean {
+  try {
+    parseAccountName(value);
+    return true;
+  } catch {
+    return false; // the refinement message says what was expected
+  }
+}
+
+export function encodeAmount(value: Amount): [string, string] {
+  return [value.commodity, value.quantity.toString()];
+}
+
+export function decodeAmount(value: readonly [string, string]): Amount {
+  return { commodity: value[0], quantity: Decimal.parse(value[1]) };
+}
+
+export function encodeTransaction(transaction: Transaction, extra: { reverses?: string; importKey?: string } = {}): TransactionJson {
+  return dropUndefined({
+    date: transaction.date,
+    status: transaction.status,
+    code: transaction.code,
+    payee: transaction.payee,
+    description: transaction.description,
+    tags: [...transaction.tags],
+    links: [...transaction.links],
+    metadata: { ...transaction.metadata },
+    comment: transaction.comment,
+    postings: transaction.postings.map(encodePosting),
+    reverses: extra.reverses,
+    importKey: extra.importKey,
+  }) as TransactionJson;
+}
+
+function encodePosting(posting: Posting): TransactionJson['postings'][number] {
+  return dropUndefined({
+    account: posting.account,
+    amount: encodeAmount(posting.amount),
+    price: posting.price ? { kind: posting.price.kind, amount: encodeAmount(posting.price.amount) } : undefined,
+    cost: posting.cost ? dropUndefined({ perUnit: encodeAmount(posting.cost.perUnit), date: posting.cost.date, label: posting.cost.label }) : undefined,
+    assert: posting.balanceAssertion ? dropUndefined({ amount: encodeAmount(posting.balanceAssertion.amount), total: posting.balanceAssertion.total || undefined, inclusive: posting.balanceAssertion.inclusive || undefined }) : undefined,
+    status: posting.status,
+    comment: posting.comment,
+    tags: posting.tags ? [...posting.tags] : undefined,
+    metadata: posting.metadata ? { ...posting.metadata } : undefined,
+  }) as TransactionJson['postings'][number];
+}
+
+export function decodeTransaction(json: TransactionJson): Transaction {
+  return withoutUndefined<Transaction>({
+    date: json.date as IsoDate,
+    status: json.status,
+    code: json.code,
+    payee: json.payee,
+    description: json.description,
+    tags: json.tags,
+    links: json.links,
+    metadata: json.metadata,
+    comment: json.comment,
+    postings: json.postings.map((posting) => withoutUndefined<Posting>({
+      account: posting.account as AccountName,
+      amount: decodeAmount(posting.amount),
+      price: posting.price ? ({ kind: posting.price.kind, amount: decodeAmount(posting.price.amount) } satisfies PostingPrice) : undefined,
+      cost: posting.cost ? withoutUndefined<LotCost>({ perUnit: decodeAmount(posting.cost.perUnit), date: posting.cost.date as IsoDate | undefined, label: posting.cost.label }) : undefined,
+      balanceAssertion: posting.assert ? withoutUndefined<BalanceAssertion>({ amount: decodeAmount(posting.assert.amount), total: posting.assert.total, inclusive: posting.assert.inclusive }) : undefined,
+      status: posting.status,
+      comment: posting.comment,
+      tags: posting.tags,
+      metadata: posting.metadata,
+    })),
+  });
+}
+
+function dropUndefined<T extends Record<string, unknown>>(record: T): T {
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return record;
+}
+
+function withoutUndefined<T>(record: { [K in keyof T]: T[K] | undefined }): T {
+  return dropUndefined(record as Record<string, unknown>) as T;
+}
