@@ -1,5 +1,7 @@
 import { TallystickError, assert } from './errors.js';
 
+export const MAX_SCALE = 18;
+
 /**
  * An exact decimal number: `units × 10^-scale`, `units` a bigint. Never a binary float.
  * The scale is kept as written ("1.50" has scale 2) so that display precision can be inferred
@@ -146,7 +148,6 @@ export class Decimal {
 
 export type RoundingMode = 'half-even' | 'half-up' | 'down' | 'up' | 'floor' | 'ceiling';
 
-export const MAX_SCALE = 18;
 
 const DECIMAL_PATTERN = /^([+-])?(?=\.?\d)(\d*)(?:\.(\d*))?$/u;
 
