@@ -1,0 +1,12 @@
+export * from './report-input.js';
+export * from './periods.js';
+export { type AmountList, type Accumulation, type DateRangeOptions, compareAccounts } from './aggregate.js';
+export * from './balance.js';
+export * from './register.js';
+export * from './trial-balance.js';
+export * from './financial-statements.js';
+export * from './amount-style.js';
+export { renderBalanceReport } from './render-balance.js';
+export * from './render-register.js';
+export * from './render-trial-balance.js';
+export * from './render-statements.js';
