@@ -51,6 +51,8 @@ export interface BalanceTable {
 export interface BalanceReport extends BalanceTable {
   readonly mode: BalanceMode;
   readonly accumulation: Accumulation;
+  /** Set when the columns are periods (even if there is only one). */
+  readonly interval?: ReportInterval;
   readonly periods: readonly ReportPeriod[];
   /** Largest number of decimal places per commodity among all postings read: the default display precision. */
   readonly precisions: ReadonlyMap<string, number>;
@@ -68,7 +70,7 @@ export function balanceReport(input: ReportInput, options: BalanceOptions = {}):
     accumulation,
   });
   const table = balanceTable(aggregation.columns, aggregation.periods.length, accumulation, options);
-  return { mode: options.mode ?? 'flat', accumulation, periods: aggregation.periods, precisions: aggregation.precisions, ...table };
+  return { mode: options.mode ?? 'flat', accumulation, ...(options.interval ? { interval: options.interval } : {}), periods: aggregation.periods, precisions: aggregation.precisions, ...table };
 }
 
 export function checkDepth(depth: number | undefined): void {

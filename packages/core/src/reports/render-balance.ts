@@ -15,7 +15,7 @@ const AMOUNT_WIDTH = 20;
  */
 export function renderBalanceReport(report: BalanceReport, styles?: CommodityStyles): string {
   const style = styles ?? commodityStyles({ precisions: report.precisions });
-  if (report.periods.length === 1) return renderSingleColumn(report, style);
+  if (!report.interval) return renderSingleColumn(report, style);
   const title = `${report.accumulation === 'change' ? 'Balance changes' : 'Ending balances'} ${rangeLabel(report.periods[0]?.begin, report.periods[report.periods.length - 1]?.end)}`;
   const withTotal = report.accumulation === 'change';
   const header = [...report.periods.map((period) => columnTitle(period, report.accumulation === 'historical')), ...(withTotal ? ['Total'] : [])];
