@@ -1,0 +1,229 @@
+import { type Amount, formatAmountPlain } from '../../amount.js';
+import { type IsoDate } from '../../date.js';
+import { Decimal, MAX_SCALE } from '../../decimal.js';
+import { type LotCost } from '../../transaction.js';
+import { type BookingMethod } from './directives.js';
+
+/**
+ * Lot booking as beancount 2 does it (beancount.parser.booking_full and booking_method): a posting with
+ * a cost that reduces an account's holding is matched against the lots held; the booking method
+ * settles ambiguity (STRICT: one lot, or all matching lots exactly; FIFO/LIFO: oldest/newest first;
+ * NONE: no matching). Used by the parser, and by the writer to check its output books the same way.
+ */
+export interface LotSpec {
+  readonly perUnit?: Decimal;
+  readonly total?: Decimal;
+  readonly currency?: string;
+  readonly date?: IsoDate;
+  readonly label?: string;
+}
+
+/** A held position: units of a commodity, at a cost (whose date is always known: the lot's acquisition date) or not. */
+interface Position {
+  units: Decimal;
+  readonly cost?: HeldCost;
+}
+
+interface HeldCost {
+  readonly perUnit: Amount;
+  readonly date: IsoDate;
+  readonly label?: string;
+}
+
+export interface BookedLot {
+  readonly quantity: Decimal;
+  readonly cost: LotCost;
+}
+
+export type BookingOutcome =
+  | { readonly kind: 'reduction'; readonly lots: readonly BookedLot[] }
+  | { readonly kind: 'augmentation'; readonly cost: LotCost }
+  | { readonly kind: 'error'; readonly found: string; readonly expected: string };
+
+export class LotInventory {
+  private readonly accounts = new Map<string, Map<string, Position[]>>();
+
+  /** Books a posting of `units` with cost spec `spec` in `account`; reductions are applied at once. */
+  book(account: string, method: BookingMethod, units: Amount, spec: LotSpec): BookingOutcome {
+    const positions = this.positions(account, units.commodity);
+    if (method !== 'NONE' && isReducedBy(positions, units.quantity)) return this.reduce(account, method, units, spec, positions);
+    return augmentation(units, spec);
+  }
+
+  /** Adds a posting's units (an augmentation, or a posting without cost) once its transaction is complete. */
+  add(account: string, units: Amount, cost: LotCost | undefined, date: IsoDate): void {
+    if (units.quantity.isZero()) return;
+    const positions = this.positions(account, units.commodity);
+    const held = cost ? { perUnit: cost.perUnit, date: cost.date ?? date, ...(cost.label !== undefined ? { label: cost.label } : {}) } : undefined;
+    const index = positions.findIndex((position) => sameCost(position.cost, held));
+    if (index < 0) {
+      positions.push({ units: units.quantity, ...(held ? { cost: held } : {}) });
+      return;
+    }
+    const position = positions[index]!;
+    position.units = position.units.add(units.quantity);
+    if (position.units.isZero()) positions.splice(index, 1);
+  }
+
+  private positions(account: string, commodity: string): Position[] {
+    let byCommodity = this.accounts.get(account);
+    if (!byCommodity) {
+      byCommodity = new Map();
+      this.accounts.set(account, byCommodity);
+    }
+    let positions = byCommodity.get(commodity);
+    if (!positions) {
+      positions = [];
+      byCommodity.set(commodity, positions);
+    }
+    return positions;
+  }
+
+  private reduce(account: string, method: BookingMethod, units: Amount, spec: LotSpec, positions: Position[]): BookingOutcome {
+    const costNumber = reductionCostNumber(spec, units.quantity);
+    const matches = positions.filter((position) => position.cost !== undefined && matchesSpec(position.cost, spec, costNumber));
+    const posting = `${formatAmountPlain(units)} ${describeSpec(spec)}`;
+    if (matches.length === 0) {
+      return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: `a lot it matches; ${account} holds ${describePositions(positions)}` };
+    }
+    const chosen = chooseLots(method, units.quantity, matches);
+    if (chosen.kind === 'error') {
+      const reason = chosen.reason === 'ambiguous'
+        ? `one matching lot; ${describePositions(matches)} all match (give the lot's cost, date or label, or open the account with "FIFO")`
+        : `lots enough to reduce it; only ${describePositions(matches)} match`;
+      return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: method === 'AVERAGE' ? 'a booking method other than AVERAGE, which beancount 2 does not support' : reason };
+    }
+    for (const lot of chosen.lots) this.add(account, { commodity: units.commodity, quantity: lot.quantity }, lot.cost, lot.cost.date!);
+    return { kind: 'reduction', lots: chosen.lots };
+  }
+}
+
+function isReducedBy(positions: readonly Position[], quantity: Decimal): boolean {
+  if (quantity.isZero()) return false;
+  const sign = quantity.sign();
+  return positions.some((position) => position.units.sign() === -sign);
+}
+
+function augmentation(units: Amount, spec: LotSpec): BookingOutcome {
+  const found = `${formatAmountPlain(units)} ${describeSpec(spec)}`;
+  if (spec.currency === undefined || (spec.perUnit === undefined && spec.total === undefined)) {
+    return { kind: 'error', found, expected: 'the cost of a new lot, like {10.00 USD} ({} and partial costs are only for reducing a lot held)' };
+  }
+  if (units.quantity.isZero()) return { kind: 'error', found, expected: 'a non-zero number of units for a lot at cost' };
+  let perUnit = spec.perUnit ?? Decimal.ZERO;
+  if (spec.total !== undefined) {
+    const quotient = exactQuotient(spec.total.add(perUnit.multiply(units.quantity.abs())), units.quantity.abs());
+    if (!quotient) return { kind: 'error', found, expected: `a total cost that divides into an exact per-unit cost of at most ${MAX_SCALE} decimals (write the per-unit cost instead)` };
+    perUnit = quotient;
+  }
+  if (perUnit.isNegative()) return { kind: 'error', found, expected: 'a cost that is not negative' };
+  const cost: LotCost = {
+    perUnit: { commodity: spec.currency, quantity: perUnit },
+    ...(spec.date !== undefined ? { date: spec.date } : {}),
+    ...(spec.label !== undefined ? { label: spec.label } : {}),
+  };
+  return { kind: 'augmentation', cost };
+}
+
+/** beancount's compute_cost_number for matching: the per-unit cost the spec implies, if it gives one. */
+function reductionCostNumber(spec: LotSpec, quantity: Decimal): Decimal | undefined {
+  if (spec.total !== undefined) {
+    const total = spec.total.add((spec.perUnit ?? Decimal.ZERO).multiply(quantity.abs()));
+    return exactQuotient(total, quantity.abs()) ?? spec.total.divide(quantity.abs(), MAX_SCALE, 'half-even');
+  }
+  return spec.perUnit;
+}
+
+function matchesSpec(cost: HeldCost, spec: LotSpec, costNumber: Decimal | undefined): boolean {
+  if (costNumber !== undefined && !cost.perUnit.quantity.equals(costNumber)) return false;
+  if (spec.currency !== undefined && cost.perUnit.commodity !== spec.currency) return false;
+  if (spec.date !== undefined && cost.date !== spec.date) return false;
+  if (spec.label !== undefined && cost.label !== spec.label) return false;
+  return true;
+}
+
+type Choice = { kind: 'lots'; lots: BookedLot[] } | { kind: 'error'; reason: 'ambiguous' | 'insufficient' };
+
+function chooseLots(method: BookingMethod, quantity: Decimal, matches: readonly Position[]): Choice {
+  const sign = quantity.sign();
+  switch (method) {
+    case 'STRICT': {
+      if (matches.length > 1) {
+        const sum = matches.reduce((total, position) => total.add(position.units), Decimal.ZERO);
+        if (!sum.equals(quantity.negate())) return { kind: 'error', reason: 'ambiguous' };
+        return { kind: 'lots', lots: matches.map((position) => ({ quantity: position.units.negate(), cost: lotCost(position.cost!) })) };
+      }
+      const match = matches[0]!;
+      const size = minimumAbs(match.units, quantity);
+      if (!size.equals(quantity.abs())) return { kind: 'error', reason: 'insufficient' };
+      return { kind: 'lots', lots: [{ quantity: sign < 0 ? size.negate() : size, cost: lotCost(match.cost!) }] };
+    }
+    case 'FIFO':
+    case 'LIFO': {
+      const ordered = [...matches].sort((a, b) => compareText(a.cost!.date, b.cost!.date) * (method === 'LIFO' ? -1 : 1));
+      const lots: BookedLot[] = [];
+      let remaining = quantity.abs();
+      for (const match of ordered) {
+        if (remaining.sign() <= 0) break;
+        if (match.units.sign() === sign) continue;
+        const size = minimumAbs(match.units, remaining);
+        lots.push({ quantity: sign < 0 ? size.negate() : size, cost: lotCost(match.cost!) });
+        remaining = remaining.subtract(size);
+      }
+      return remaining.sign() > 0 ? { kind: 'error', reason: 'insufficient' } : { kind: 'lots', lots };
+    }
+    default:
+      return { kind: 'error', reason: 'ambiguous' };
+  }
+}
+
+function lotCost(cost: HeldCost): LotCost {
+  return { perUnit: cost.perUnit, date: cost.date, ...(cost.label !== undefined ? { label: cost.label } : {}) };
+}
+
+function minimumAbs(a: Decimal, b: Decimal): Decimal {
+  return a.abs().compare(b.abs()) <= 0 ? a.abs() : b.abs();
+}
+
+function sameCost(a: HeldCost | undefined, b: HeldCost | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.perUnit.commodity === b.perUnit.commodity && a.perUnit.quantity.equals(b.perUnit.quantity) && a.date === b.date && a.label === b.label;
+}
+
+/** a / b if it is a decimal of at most MAX_SCALE places, else undefined. */
+export function exactQuotient(a: Decimal, b: Decimal): Decimal | undefined {
+  if (b.isZero()) return undefined;
+  const denominator = b.units * 10n ** BigInt(a.scale);
+  for (let scale = 0; scale <= MAX_SCALE; scale += 1) {
+    const numerator = a.units * 10n ** BigInt(b.scale + scale);
+    if (numerator % denominator === 0n) return Decimal.of(numerator / denominator, scale);
+  }
+  return undefined;
+}
+
+function describeSpec(spec: LotSpec): string {
+  const parts: string[] = [];
+  if (spec.perUnit !== undefined || spec.total !== undefined || spec.currency !== undefined) {
+    const numbers = [spec.perUnit?.toString(), spec.total !== undefined ? `# ${spec.total.toString()}` : undefined].filter((part) => part !== undefined);
+    parts.push([...numbers, spec.currency].filter((part) => part !== undefined).join(' '));
+  }
+  if (spec.date !== undefined) parts.push(spec.date);
+  if (spec.label !== undefined) parts.push(JSON.stringify(spec.label));
+  return `{${parts.join(', ')}}`;
+}
+
+function describePositions(positions: readonly Position[]): string {
+  if (positions.length === 0) return 'nothing in that commodity';
+  return positions
+    .map((position) => {
+      const units = position.units.toString();
+      if (!position.cost) return `${units} without cost`;
+      const label = position.cost.label !== undefined ? `, ${JSON.stringify(position.cost.label)}` : '';
+      return `${units} {${formatAmountPlain(position.cost.perUnit)}, ${position.cost.date}${label}}`;
+    })
+    .join(', ');
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
