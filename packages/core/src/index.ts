@@ -9,3 +9,6 @@ export * from './payloads.js';
 export * from './entry.js';
 export * from './book.js';
 export * from './materialize.js';
+export * from './balance-assertions.js';
+export * from './reports/index.js';
+export * from './formats/csv/index.js';
