@@ -151,3 +151,40 @@ describe('posting assertions agree with hledger', () => {
     });
   }
 });
+
+describe('dated assertions agree with bean-check', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'tallystick-bean-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  const transactions: [number, Transaction][] = [
+    [5, transaction('2024-01-01', ['Assets:Bank', '100.00 USD'], ['Assets:Bank:Savings', '50.00 USD'], ['Equity:Opening', '-150.00 USD'])],
+    [10, transaction('2024-01-31', ['Assets:Bank', '-5.00 USD'], ['Equity:Opening', '5.00 USD'])],
+  ];
+  const beancount = (date: string, account: string, amount: string) => [
+    ...['Assets:Bank', 'Assets:Bank:Savings', 'Equity:Opening'].map((name) => `2024-01-01 open ${name}`),
+    ...transactions.map(([, each]) => `\n${each.date} * "${each.description}"\n${each.postings.map((posting) => `  ${posting.account}  ${posting.amount.quantity} ${posting.amount.commodity}`).join('\n')}`),
+    `\n${date} balance ${account} ${amount}\n`,
+  ].join('\n');
+  const beanCheckAccepts = (text: string) => {
+    const file = join(directory, 'books.beancount');
+    writeFileSync(file, text);
+    try {
+      execFileSync('bean-check', [file], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const cases: [string, boolean, [string, string, string]][] = [
+    ['at the start of the day, subaccounts included', true, ['2024-01-31', 'Assets:Bank', '150.00 USD']],
+    ['the same day\'s transactions do not count yet', false, ['2024-01-31', 'Assets:Bank', '145.00 USD']],
+    ['the next day they do', true, ['2024-02-01', 'Assets:Bank', '145.00 USD']],
+    ['own balance alone is not enough', false, ['2024-02-01', 'Assets:Bank', '95.00 USD']],
+    ['a subaccount on its own', true, ['2024-02-01', 'Assets:Bank:Savings', '50.00 USD']],
+  ];
+  for (const [name, accepted, [date, account, amount]] of cases) {
+    it(name, () => {
+      expect(beanCheckAccepts(beancount(date, account, amount))).toBe(accepted);
+      expect(checkBalanceAssertions(parsed(transactions, [[20, date, account, amount]])).length === 0).toBe(accepted);
+    });
+  }
+});
