@@ -100,6 +100,10 @@ describe('csv import', () => {
       'a.csv:1:14: found account "Expenses::Food", expected an account name: segments separated by ":", such as Expenses:Food',
       'a.csv:1:14: found status "Expenses::Food", expected a status of *, ! or nothing',
     ]);
+    const numbered = parseCsvRules('fields date, amount\naccount1 Assets:Bank\ncomment ref %3\n', 'n.rules');
+    expect(errorMessages(() => importCsv('2024-01-01,1,R7\n2024-01-02,2\n', numbered, { file: 'n.csv' }))).toEqual([
+      'n.csv:2:1: found 2 field(s), expected a field %3 for the rules to use',
+    ]);
   });
 });
 

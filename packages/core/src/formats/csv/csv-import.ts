@@ -75,6 +75,7 @@ class RecordConverter {
     const account2 = this.account(record.value('account2'), row, fail, fallback as AccountName);
     const status = this.status(record.value('status'), fail);
     const balance = this.balance(record, amount?.commodity, fail);
+    for (const reference of record.missingReferences) fail(rowStart(row), `${row.fields.length} field(s)`, `a field ${reference} for the rules to use`);
     if (errors.length > 0 || !date || !amount || !account1 || !account2) return { ok: false, errors };
     const text = (field: CsvRuleField) => record.value(field)?.text || undefined;
     const first: Posting = { account: account1, amount, ...(balance ? { balanceAssertion: { amount: balance, ...this.balanceType() } } : {}) };
@@ -173,6 +174,8 @@ type Fail = (position: CsvPosition, found: string, expected: string) => void;
 /** The values of one record as the rules see them: assignments (the last matching `if` wins) over columns. */
 class RecordView {
   private readonly assignments = new Map<CsvRuleField, CsvTemplate>();
+  /** `%N` references beyond the record's last field. */
+  readonly missingReferences = new Set<string>();
 
   constructor(private readonly row: CsvRow, private readonly rules: CsvRules) {
     for (const [field, template] of rules.assignments) this.assignments.set(field, template);
@@ -199,6 +202,7 @@ class RecordView {
     let position: CsvPosition | undefined;
     const text = template.text.replace(/%([A-Za-z0-9_-]+)/gu, (_, reference: string) => {
       const value = this.column(reference);
+      if (!value) this.missingReferences.add(`%${reference}`);
       position ??= value?.position;
       return value?.text ?? '';
     });
