@@ -75,20 +75,22 @@ class RecordConverter {
     const account2 = this.account(record.value('account2'), row, fail, fallback as AccountName);
     const status = this.status(record.value('status'), fail);
     const balance = this.balance(record, amount?.commodity, fail);
+    const text = (field: CsvRuleField) => record.value(field)?.text || undefined;
+    const [code, payee, description, comment] = [text('code'), text('payee'), text('description'), text('comment')];
+    // Every value has been read by now, so every reference past the last field is known.
     for (const reference of record.missingReferences) fail(rowStart(row), `${row.fields.length} field(s)`, `a field ${reference} for the rules to use`);
     if (errors.length > 0 || !date || !amount || !account1 || !account2) return { ok: false, errors };
-    const text = (field: CsvRuleField) => record.value(field)?.text || undefined;
     const first: Posting = { account: account1, amount, ...(balance ? { balanceAssertion: { amount: balance, ...this.balanceType() } } : {}) };
     const transaction: Transaction = {
       date,
       status,
-      ...optional('code', text('code')),
-      ...optional('payee', text('payee')),
-      description: text('description') ?? '',
+      ...optional('code', code),
+      ...optional('payee', payee),
+      description: description ?? '',
       tags: [],
       links: [],
       metadata: {},
-      ...optional('comment', text('comment')),
+      ...optional('comment', comment),
       postings: [first, { account: account2, amount: negateAmount(amount) }],
     };
     return { ok: true, transaction };
