@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { MixedAmount } from '../../packages/core/src/amount.js';
+import { Decimal } from '../../packages/core/src/decimal.js';
+import { type Transaction } from '../../packages/core/src/transaction.js';
 
 /**
  * The real beancount 2 tools as test oracles. The Python that has the `beancount` module is Debian's
@@ -86,4 +89,42 @@ export async function beanExample(options: { seed: number; begin: string; end: s
   const result = await run('bean-example', ['--seed', String(options.seed), '--date-begin', options.begin, '--date-end', options.end, '--date-birth', options.birth]);
   if (result.code !== 0) throw new Error(`bean-example failed (exit ${result.code}):\n${result.stderr.trim()}`);
   return result.stdout;
+}
+
+/**
+ * Tallystick's side of the comparison: each account's own balance per commodity from transactions,
+ * with names optionally mapped (to the beancount names a written file uses), zeros left out, sorted.
+ */
+export function transactionBalances(
+  transactions: readonly Transaction[],
+  renameAccount: (account: string) => string = (account) => account,
+  renameCommodity: (commodity: string) => string = (commodity) => commodity,
+): BeancountBalance[] {
+  const totals = new Map<string, MixedAmount>();
+  for (const transaction of transactions) {
+    for (const posting of transaction.postings) {
+      const account = renameAccount(posting.account);
+      const total = totals.get(account) ?? new MixedAmount();
+      total.add({ commodity: renameCommodity(posting.amount.commodity), quantity: posting.amount.quantity });
+      totals.set(account, total);
+    }
+  }
+  const rows: BeancountBalance[] = [];
+  for (const [account, total] of totals) {
+    for (const amount of total.amounts()) rows.push({ account, commodity: amount.commodity, amount: amount.quantity.normalize().toString() });
+  }
+  return rows.sort(compareBalances);
+}
+
+/** beancount's rows made comparable: trailing zeros dropped (its 28-digit arithmetic leaves some beyond 18 places), zeros left out, sorted. */
+export function normalizeBalances(rows: readonly BeancountBalance[]): BeancountBalance[] {
+  return rows
+    .map((row) => ({ ...row, amount: Decimal.parse(row.amount.includes('.') ? row.amount.replace(/\.?0+$/u, '') : row.amount).normalize().toString() }))
+    .filter((row) => row.amount !== '0')
+    .sort(compareBalances);
+}
+
+function compareBalances(a: BeancountBalance, b: BeancountBalance): number {
+  if (a.account !== b.account) return a.account < b.account ? -1 : 1;
+  return a.commodity < b.commodity ? -1 : a.commodity > b.commodity ? 1 : 0;
 }

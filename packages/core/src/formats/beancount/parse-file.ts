@@ -344,7 +344,7 @@ class FileReader {
     }
     cursor.finishLine();
     this.readDirectiveMetadata();
-    this.warn(source, `${keyword} directive is not imported (Tallystick has no ${keyword}s)`);
+    this.warn(source, `${keyword} directive is not imported (Tallystick has nothing to keep it in)`);
   }
 
   /** Indented `key: value` and comment lines after a directive other than a transaction. */
