@@ -1,15 +1,8 @@
 import { type Amount, formatAmountPlain } from '../../amount.js';
 import { type AccountName } from '../../account.js';
 import { Decimal } from '../../decimal.js';
-import { ParseError, type SourceLocation, TallystickError } from '../../errors.js';
-import {
-  type Posting,
-  type PostingDraft,
-  type Transaction,
-  type TransactionStatus,
-  balanceTransaction,
-  transactionResidual,
-} from '../../transaction.js';
+import { ParseError, type SourceLocation, TallystickError, assert } from '../../errors.js';
+import { type LotCost, type Posting, type PostingPrice, type Transaction, postingWeight } from '../../transaction.js';
 import { type ImportWarning } from '../parsed-book.js';
 import { LotInventory } from './booking.js';
 import {
@@ -27,7 +20,7 @@ import {
 } from './directives.js';
 import { decodeExtra } from './extra.js';
 import { RESERVED_KEYS } from './syntax.js';
-import { inferTolerances, quantizeInterpolated } from './tolerance.js';
+import { type Tolerances, inferTolerances, quantizeInterpolated, scaledTolerance } from './tolerance.js';
 
 /** A transaction as booked, still with beancount names, at its place in beancount's date order. */
 export interface BookedTransaction {
@@ -74,7 +67,12 @@ export function compareDirectives(a: Directive, b: Directive): number {
  * elided amount, tolerance), and checks that postings use open accounts and allowed commodities.
  */
 export function bookDirectives(directives: readonly Directive[], options: BeancountOptions, roundingAccount: string): BookedDirectives {
-  const walker = new Walker(options, roundingAccount);
+  const lotAccounts = new Set<string>();
+  for (const directive of directives) {
+    if (directive.kind !== 'transaction') continue;
+    for (const posting of directive.postings) if (posting.cost) lotAccounts.add(posting.account);
+  }
+  const walker = new Walker(options, roundingAccount, lotAccounts);
   const sorted = [...directives].sort(compareDirectives);
   for (const directive of sorted) walker.visit(directive);
   return walker.result;
@@ -84,14 +82,17 @@ class Walker {
   readonly result: BookedDirectives = { timeline: [], accounts: new Map(), commodities: [], prices: [], errors: [], warnings: [] };
   private readonly active = new Set<string>();
   private readonly inventory = new LotInventory();
+  /** Accounts with some posting at cost: only their holdings matter to booking, so only they are tracked. */
+  private readonly lotAccounts: ReadonlySet<string>;
   private readonly balanceKeys = new Map<string, BalanceDirective>();
   private readonly commodityKeys = new Map<string, CommodityDirective>();
   private readonly options: BeancountOptions;
   private readonly roundingAccount: string;
 
-  constructor(options: BeancountOptions, roundingAccount: string) {
+  constructor(options: BeancountOptions, roundingAccount: string, lotAccounts: ReadonlySet<string>) {
     this.options = options;
     this.roundingAccount = roundingAccount;
+    this.lotAccounts = lotAccounts;
   }
 
   visit(directive: Directive): void {
@@ -162,113 +163,97 @@ class Walker {
     }
   }
 
-  /** Books lots, infers the elided amount, absorbs a tolerated residual, and returns a balanced transaction. */
+  /**
+   * Books lots, infers the elided amount (rounded as beancount rounds it), absorbs a tolerated residual
+   * on a rounding posting, and returns an exactly balanced transaction. This follows beancount's
+   * interpolation rather than core's balanceTransaction, whose inference has no tolerance or rounding;
+   * the result is checked to balance exactly (core's rule, which the materializer enforces again).
+   */
   private complete(directive: TransactionDirective): Transaction {
     const booked: BookedPosting[] = [];
-    let elided: { raw: RawPosting; index: number } | undefined;
+    let elided: RawPosting | undefined;
+    let elidedIndex = 0;
     for (const raw of directive.postings) {
-      this.checkActive(raw.account, directive.date, raw.source);
-      if (!raw.units) {
-        if (elided) throw new ParseError(raw.source, 'a second posting without an amount', 'at most one posting per transaction whose amount is left out');
-        elided = { raw, index: booked.length };
-        continue;
+      if (!this.active.has(raw.account)) this.checkActive(raw.account, directive.date, postingSource(directive, raw));
+      if (raw.units !== undefined) {
+        this.bookPosting(directive, raw, booked);
+      } else if (elided) {
+        throw new ParseError(postingSource(directive, raw), 'a second posting without an amount', 'at most one posting per transaction whose amount is left out', 'ambiguous_elided_amounts');
+      } else {
+        elided = raw;
+        elidedIndex = booked.length;
       }
-      booked.push(...this.bookPosting(raw));
     }
-    const tolerances = inferTolerances(
-      booked.map(({ posting, writtenScale }) => ({ amount: posting.amount, writtenScale, ...(posting.cost ? { costPerUnit: posting.cost.perUnit } : {}), ...(posting.price ? { price: posting.price } : {}) })),
-      { multiplier: this.options.toleranceMultiplier, defaults: this.options.toleranceDefaults, fromCost: this.options.inferToleranceFromCost },
-    );
-    const explicit = booked.map((entry) => entry.posting);
+    const tolerances = new LazyTolerances(booked, this.options);
+    const residual = sumWeights(booked);
+    let remainders = residual;
     if (elided) {
-      const residual = transactionResidual(explicit).amounts();
-      const parts = residual.length > 0 ? residual : [{ commodity: explicit[0]?.amount.commodity ?? '', quantity: Decimal.ZERO }];
-      const base = postingBase(elided.raw, this.accountName(elided.raw.account));
-      const inferred = parts.map((part) => ({
-        posting: { ...base, amount: { commodity: part.commodity, quantity: quantizeInterpolated(part.quantity.negate(), tolerances.get(part.commodity)) } },
-        reduced: false,
-        writtenScale: 0,
-        source: elided.raw.source,
-      }));
-      booked.splice(elided.index, 0, ...inferred);
-    }
-    let roundingNeeded = false;
-    for (const remainder of transactionResidual(booked.map((entry) => entry.posting)).amounts()) {
-      const tolerance = tolerances.get(remainder.commodity);
-      if (remainder.quantity.abs().compare(tolerance) > 0) {
-        const sums = transactionResidual(booked.map((entry) => entry.posting)).amounts().map(formatAmountPlain).join(', ');
-        throw new ParseError(directive.source, `a transaction whose postings sum to ${sums}`, `each commodity to sum to zero (beancount's tolerance here: ${tolerance.toString()} ${remainder.commodity})`, 'unbalanced_transaction');
+      remainders = [];
+      const parts = residual.length > 0 ? residual : [{ commodity: booked[0]?.posting.amount.commodity ?? '', quantity: Decimal.ZERO }];
+      const inferred: BookedPosting[] = [];
+      for (const part of parts) {
+        const quantity = quantizeInterpolated(part.quantity.negate(), tolerances.get(part.commodity));
+        const left = part.quantity.add(quantity);
+        if (!left.isZero()) remainders.push({ commodity: part.commodity, quantity: left });
+        inferred.push({ posting: makePosting(directive, elided, { commodity: part.commodity, quantity }), writtenScale: 0, reduced: false, raw: elided });
       }
-      booked.push({
-        posting: {
-          account: this.roundingAccount as AccountName,
-          amount: { commodity: remainder.commodity, quantity: remainder.quantity.negate() },
-          metadata: { [RESERVED_KEYS.rounding]: `residual within beancount's tolerance of ${tolerance.toString()} ${remainder.commodity}` },
-        },
-        reduced: false,
-        writtenScale: 0,
-      });
-      roundingNeeded = true;
+      booked.splice(elidedIndex, 0, ...inferred);
     }
-    if (roundingNeeded) {
-      if (this.result.roundingUse) this.result.roundingUse.count += 1;
-      else this.result.roundingUse = { first: directive.source, count: 1 };
+    for (const remainder of remainders) booked.push(this.rounding(directive, remainder, tolerances.get(remainder.commodity), booked));
+    const postings = booked.map((entry) => entry.posting);
+    if (postings.length < 2) {
+      throw new ParseError(directive.source, `a transaction with ${postings.length} posting`, 'at least two postings (Tallystick transactions move an amount from one account to another)', 'too_few_postings');
     }
-    const transaction = this.finish(directive, booked.map((entry) => entry.posting));
+    const transaction = buildTransaction(directive, postings);
+    assert(sumWeights(booked).length === 0, `beancount transaction at ${directive.source.file}:${directive.source.line} must balance once completed`);
     for (const entry of booked) {
-      if (!entry.reduced) this.inventory.add(entry.posting.account, entry.posting.amount, entry.posting.cost, directive.date);
+      if (!entry.reduced && this.lotAccounts.has(entry.posting.account)) this.inventory.add(entry.posting.account, entry.posting.amount, entry.posting.cost, directive.date);
     }
-    this.checkCommodities(booked);
+    this.checkCommodities(directive, booked);
     return transaction;
   }
 
-  private finish(directive: TransactionDirective, postings: Posting[]): Transaction {
-    const { metadata, code, tags, links } = splitTransactionMetadata(directive);
-    try {
-      return balanceTransaction({
-        date: directive.date,
-        status: statusOf(directive.flag),
-        ...(code !== undefined ? { code } : {}),
-        ...(directive.payee !== undefined ? { payee: directive.payee } : {}),
-        description: directive.narration,
-        tags,
-        links,
-        metadata: isFlag(directive.flag) ? { ...metadata, [RESERVED_KEYS.flag]: directive.flag } : metadata,
-        ...(directive.comment !== undefined ? { comment: directive.comment } : {}),
-        postings,
-      });
-    } catch (error) {
-      if (!(error instanceof TallystickError)) throw error;
-      throw new ParseError(directive.source, `a transaction that cannot be completed (${error.message})`, 'a complete, balanced transaction', error.code);
+  /** A posting of what beancount tolerates (its residual, negated) to the rounding account. */
+  private rounding(directive: TransactionDirective, remainder: Amount, tolerance: Decimal, booked: readonly BookedPosting[]): BookedPosting {
+    if (remainder.quantity.abs().compare(tolerance) > 0) {
+      const sums = sumWeights(booked).map(formatAmountPlain).join(', ');
+      throw new ParseError(directive.source, `a transaction whose postings sum to ${sums}`, `each commodity to sum to zero (beancount's tolerance here: ${tolerance.toString()} ${remainder.commodity})`, 'unbalanced_transaction');
     }
+    if (this.result.roundingUse) this.result.roundingUse.count += 1;
+    else this.result.roundingUse = { first: directive.source, count: 1 };
+    return {
+      posting: {
+        account: this.roundingAccount as AccountName,
+        amount: { commodity: remainder.commodity, quantity: remainder.quantity.negate() },
+        metadata: { [RESERVED_KEYS.rounding]: `residual within beancount's tolerance of ${tolerance.toString()} ${remainder.commodity}` },
+      },
+      writtenScale: 0,
+      reduced: false,
+      raw: undefined,
+    };
   }
 
-  private *bookPosting(raw: RawPosting): Generator<BookedPosting> {
+  private bookPosting(directive: TransactionDirective, raw: RawPosting, booked: BookedPosting[]): void {
     const units: Amount = { commodity: raw.units!.currency, quantity: raw.units!.number };
     const price = raw.price ? { kind: raw.price.kind, amount: { commodity: raw.price.amount.currency, quantity: raw.price.amount.number } } : undefined;
-    const base = { ...postingBase(raw, this.accountName(raw.account)), ...(price ? { price } : {}) };
     const writtenScale = units.quantity.scale;
     if (!raw.cost) {
-      yield { posting: { ...base, amount: units }, reduced: false, writtenScale, source: raw.source };
+      booked.push({ posting: makePosting(directive, raw, units, price), writtenScale, reduced: false, raw });
       return;
     }
     const outcome = this.inventory.book(raw.account, this.bookingMethod(raw.account), units, raw.cost);
     if (outcome.kind === 'error') throw new ParseError(raw.cost.source, outcome.found, outcome.expected, 'lot_booking');
     if (outcome.kind === 'augmentation') {
-      yield { posting: { ...base, amount: units, cost: outcome.cost }, reduced: false, writtenScale, source: raw.source };
+      booked.push({ posting: makePosting(directive, raw, units, price, outcome.cost), writtenScale, reduced: false, raw });
       return;
     }
     for (const lot of outcome.lots) {
-      yield { posting: { ...base, amount: { commodity: units.commodity, quantity: lot.quantity }, cost: lot.cost }, reduced: true, writtenScale, source: raw.source };
+      booked.push({ posting: makePosting(directive, raw, { commodity: units.commodity, quantity: lot.quantity }, price, lot.cost), writtenScale, reduced: true, raw });
     }
   }
 
   private bookingMethod(account: string): BookingMethod {
     return this.result.accounts.get(account)?.open.booking ?? this.options.bookingMethod;
-  }
-
-  private accountName(account: string): AccountName {
-    return account as AccountName;
   }
 
   private checkActive(account: string, date: string, source: SourceLocation): void {
@@ -285,11 +270,12 @@ class Walker {
   }
 
   /** An open directive's commodity list constrains the units of every posting to the account. */
-  private checkCommodities(booked: readonly BookedPosting[]): void {
-    for (const { posting, source } of booked) {
+  /** An open directive's commodity list constrains the units of every posting to the account. */
+  private checkCommodities(directive: TransactionDirective, booked: readonly BookedPosting[]): void {
+    for (const { posting, raw } of booked) {
       const allowed = this.result.accounts.get(posting.account)?.open.currencies;
-      if (!allowed || allowed.length === 0 || !source || allowed.includes(posting.amount.commodity)) continue;
-      this.fail(source, `${posting.amount.commodity} in ${posting.account}`, `one of the commodities its open directive allows: ${allowed.join(', ')}`);
+      if (!allowed || allowed.length === 0 || !raw || allowed.includes(posting.amount.commodity)) continue;
+      this.fail(postingSource(directive, raw), `${posting.amount.commodity} in ${posting.account}`, `one of the commodities its open directive allows: ${allowed.join(', ')}`);
     }
   }
 
@@ -302,64 +288,120 @@ interface BookedPosting {
   readonly posting: Posting;
   /** The number of decimals the amount was written with (it decides beancount's tolerance). */
   readonly writtenScale: number;
+  /** Booked against a lot held (already taken out of the inventory). */
   readonly reduced: boolean;
-  /** Where the posting was written; absent for a rounding posting Tallystick adds. */
-  readonly source?: SourceLocation;
+  /** What it was read from; undefined for a rounding posting Tallystick adds. */
+  readonly raw: RawPosting | undefined;
 }
 
-function postingBase(raw: RawPosting, account: AccountName): Omit<PostingDraft, 'amount'> {
+function postingSource(directive: TransactionDirective, raw: RawPosting): SourceLocation {
+  return { file: directive.source.file, line: raw.line, column: raw.column };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function makePosting(directive: TransactionDirective, raw: RawPosting, amount: Amount, price?: PostingPrice, cost?: LotCost): Posting {
+  const posting: Mutable<Posting> = { account: raw.account as AccountName, amount };
+  if (price) posting.price = price;
+  if (cost) posting.cost = cost;
+  if (raw.comment !== undefined) posting.comment = raw.comment;
+  if (raw.flag === '*' || raw.flag === '!') posting.status = raw.flag;
+  if (raw.metadata === undefined && (raw.flag === undefined || posting.status !== undefined)) return posting;
   const metadata: Record<string, string> = { ...raw.metadata };
-  let tags: readonly string[] | undefined;
-  let balanceAssertion: PostingDraft['balanceAssertion'];
-  let status: TransactionStatus | undefined;
+  if (raw.flag !== undefined && posting.status === undefined) metadata[RESERVED_KEYS.flag] = raw.flag;
   const extraText = metadata[RESERVED_KEYS.extra];
   if (extraText !== undefined) {
     delete metadata[RESERVED_KEYS.extra];
     const extra = decodeExtra(extraText);
-    if (typeof extra === 'string') throw new ParseError(raw.source, extra, `${RESERVED_KEYS.extra} as Tallystick writes it`);
+    if (typeof extra === 'string') throw new ParseError(postingSource(directive, raw), extra, `${RESERVED_KEYS.extra} as Tallystick writes it`, 'invalid_extra');
     Object.assign(metadata, extra.metadata ?? {});
-    tags = extra.tags;
-    balanceAssertion = extra.balanceAssertion;
-    status = extra.status;
+    if (extra.tags) posting.tags = extra.tags;
+    if (extra.balanceAssertion) posting.balanceAssertion = extra.balanceAssertion;
+    if (extra.status === '') posting.status = '';
   }
-  if (raw.flag === '*' || raw.flag === '!') status = raw.flag;
-  else if (raw.flag !== undefined) metadata[RESERVED_KEYS.flag] = raw.flag;
-  return {
-    account,
-    ...(status !== undefined ? { status } : {}),
-    ...(raw.comment !== undefined ? { comment: raw.comment } : {}),
-    ...(tags ? { tags } : {}),
-    ...(balanceAssertion ? { balanceAssertion } : {}),
-    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+  if (Object.keys(metadata).length > 0) posting.metadata = metadata;
+  return posting;
+}
+
+/** The residual of booked postings (their weights summed per commodity), non-zero parts sorted by commodity. */
+function sumWeights(booked: readonly BookedPosting[]): Amount[] {
+  const sums: { commodity: string; quantity: Decimal }[] = [];
+  for (const { posting } of booked) {
+    const weight = postingWeight(posting);
+    const sum = sums.find((entry) => entry.commodity === weight.commodity);
+    if (sum) sum.quantity = sum.quantity.add(weight.quantity);
+    else sums.push({ commodity: weight.commodity, quantity: weight.quantity });
+  }
+  return sums.filter((sum) => !sum.quantity.isZero()).sort((a, b) => (a.commodity < b.commodity ? -1 : a.commodity > b.commodity ? 1 : 0));
+}
+
+/** Tolerances are only needed when something is left to round; most transactions never ask. */
+class LazyTolerances {
+  private readonly booked: readonly BookedPosting[];
+  private readonly options: BeancountOptions;
+  private inferred: Tolerances | undefined;
+
+  constructor(booked: readonly BookedPosting[], options: BeancountOptions) {
+    this.booked = booked;
+    this.options = options;
+  }
+
+  get(commodity: string): Decimal {
+    if (!this.options.inferToleranceFromCost) return this.fromUnits(commodity);
+    this.inferred ??= inferTolerances(
+      this.booked.map(({ posting, writtenScale }) => ({ amount: posting.amount, writtenScale, ...(posting.cost ? { costPerUnit: posting.cost.perUnit } : {}), ...(posting.price ? { price: posting.price } : {}) })),
+      { multiplier: this.options.toleranceMultiplier, defaults: this.options.toleranceDefaults, fromCost: this.options.inferToleranceFromCost },
+    );
+    return this.inferred.get(commodity);
+  }
+
+  /** The common case, without allocating: the largest tolerance the amounts in `commodity` imply. */
+  private fromUnits(commodity: string): Decimal {
+    const defaults = this.options.toleranceDefaults;
+    let tolerance = defaults.size === 0 ? undefined : defaults.get(commodity);
+    for (const { posting, writtenScale } of this.booked) {
+      if (writtenScale === 0 || posting.amount.commodity !== commodity) continue;
+      const implied = scaledTolerance(this.options.toleranceMultiplier, writtenScale);
+      if (tolerance === undefined || implied.compare(tolerance) > 0) tolerance = implied;
+    }
+    return tolerance ?? (defaults.size === 0 ? undefined : defaults.get('*')) ?? Decimal.ZERO;
+  }
+}
+
+/** Shared, frozen empties: most transactions have no tags, links or metadata, and a big file has many transactions. */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+
+function buildTransaction(directive: TransactionDirective, postings: readonly Posting[]): Transaction {
+  const transaction: Mutable<Transaction> = {
+    date: directive.date,
+    status: directive.flag === '*' || directive.flag === '!' ? directive.flag : '',
+    description: directive.narration,
+    tags: directive.tags ?? NO_STRINGS,
+    links: directive.links ?? NO_STRINGS,
+    metadata: NO_METADATA,
+    postings,
   };
-}
-
-function splitTransactionMetadata(directive: TransactionDirective): { metadata: Record<string, string>; code?: string; tags: readonly string[]; links: readonly string[] } {
-  const metadata: Record<string, string> = { ...directive.metadata };
-  let tags: readonly string[] = directive.tags;
-  let links: readonly string[] = directive.links;
-  let code: string | undefined;
-  if (metadata[RESERVED_KEYS.code] !== undefined) {
-    code = metadata[RESERVED_KEYS.code];
+  if (directive.payee !== undefined) transaction.payee = directive.payee;
+  if (directive.comment !== undefined) transaction.comment = directive.comment;
+  // Flags other than *, ! and the txn keyword are kept in metadata.
+  if (directive.flag !== '*' && directive.flag !== '!' && directive.flag !== 'txn') transaction.metadata = { [RESERVED_KEYS.flag]: directive.flag };
+  if (directive.metadata === undefined) return transaction;
+  const metadata: Record<string, string> = { ...directive.metadata, ...transaction.metadata };
+  const code = metadata[RESERVED_KEYS.code];
+  if (code !== undefined) {
     delete metadata[RESERVED_KEYS.code];
+    transaction.code = code;
   }
   const extraText = metadata[RESERVED_KEYS.extra];
   if (extraText !== undefined) {
     delete metadata[RESERVED_KEYS.extra];
     const extra = decodeExtra(extraText);
-    if (typeof extra === 'string') throw new ParseError(directive.source, extra, `${RESERVED_KEYS.extra} as Tallystick writes it`);
+    if (typeof extra === 'string') throw new ParseError(directive.source, extra, `${RESERVED_KEYS.extra} as Tallystick writes it`, 'invalid_extra');
     Object.assign(metadata, extra.metadata ?? {});
-    tags = extra.tags ?? tags;
-    links = extra.links ?? links;
+    if (extra.tags) transaction.tags = extra.tags;
+    if (extra.links) transaction.links = extra.links;
   }
-  return { metadata, ...(code !== undefined ? { code } : {}), tags, links };
-}
-
-function statusOf(flag: string): TransactionStatus {
-  return flag === '*' || flag === '!' ? flag : '';
-}
-
-/** Flags kept in metadata: every flag but `*`, `!` and the `txn` keyword. */
-function isFlag(flag: string): boolean {
-  return flag !== '*' && flag !== '!' && flag !== 'txn';
+  transaction.metadata = metadata;
+  return transaction;
 }

@@ -18,10 +18,10 @@ export interface LotSpec {
   readonly label?: string;
 }
 
-/** A held position: units of a commodity, at a cost (whose date is always known: the lot's acquisition date) or not. */
+/** A lot held: units of a commodity at a cost whose date is always known (the lot's acquisition date). */
 interface Position {
   units: Decimal;
-  readonly cost?: HeldCost;
+  readonly cost: HeldCost;
 }
 
 interface HeldCost {
@@ -41,50 +41,57 @@ export type BookingOutcome =
   | { readonly kind: 'error'; readonly found: string; readonly expected: string };
 
 export class LotInventory {
-  private readonly accounts = new Map<string, Map<string, Position[]>>();
+  private readonly accounts = new Map<string, Map<string, Holding>>();
 
   /** Books a posting of `units` with cost spec `spec` in `account`; reductions are applied at once. */
   book(account: string, method: BookingMethod, units: Amount, spec: LotSpec): BookingOutcome {
-    const positions = this.positions(account, units.commodity);
-    if (method !== 'NONE' && isReducedBy(positions, units.quantity)) return this.reduce(account, method, units, spec, positions);
+    const holding = this.holding(account, units.commodity);
+    if (method !== 'NONE' && isReducedBy(holding, units.quantity)) return this.reduce(account, method, units, spec, holding);
     return augmentation(units, spec);
   }
 
   /** Adds a posting's units (an augmentation, or a posting without cost) once its transaction is complete. */
   add(account: string, units: Amount, cost: LotCost | undefined, date: IsoDate): void {
     if (units.quantity.isZero()) return;
-    const positions = this.positions(account, units.commodity);
-    const held = cost ? { perUnit: cost.perUnit, date: cost.date ?? date, ...(cost.label !== undefined ? { label: cost.label } : {}) } : undefined;
-    const index = positions.findIndex((position) => sameCost(position.cost, held));
-    if (index < 0) {
-      positions.push({ units: units.quantity, ...(held ? { cost: held } : {}) });
+    const holding = this.holding(account, units.commodity);
+    if (!cost) {
+      holding.plain = holding.plain.add(units.quantity);
       return;
     }
-    const position = positions[index]!;
+    const held: HeldCost = { perUnit: cost.perUnit, date: cost.date ?? date, ...(cost.label !== undefined ? { label: cost.label } : {}) };
+    const key = lotKey(held);
+    const position = holding.lots.get(key);
+    if (!position) {
+      holding.lots.set(key, { units: units.quantity, cost: held });
+      countSign(holding, units.quantity, 1);
+      return;
+    }
+    countSign(holding, position.units, -1);
     position.units = position.units.add(units.quantity);
-    if (position.units.isZero()) positions.splice(index, 1);
+    if (position.units.isZero()) holding.lots.delete(key);
+    else countSign(holding, position.units, 1);
   }
 
-  private positions(account: string, commodity: string): Position[] {
+  private holding(account: string, commodity: string): Holding {
     let byCommodity = this.accounts.get(account);
     if (!byCommodity) {
       byCommodity = new Map();
       this.accounts.set(account, byCommodity);
     }
-    let positions = byCommodity.get(commodity);
-    if (!positions) {
-      positions = [];
-      byCommodity.set(commodity, positions);
+    let holding = byCommodity.get(commodity);
+    if (!holding) {
+      holding = { plain: Decimal.ZERO, lots: new Map(), positiveLots: 0, negativeLots: 0 };
+      byCommodity.set(commodity, holding);
     }
-    return positions;
+    return holding;
   }
 
-  private reduce(account: string, method: BookingMethod, units: Amount, spec: LotSpec, positions: Position[]): BookingOutcome {
+  private reduce(account: string, method: BookingMethod, units: Amount, spec: LotSpec, holding: Holding): BookingOutcome {
     const costNumber = reductionCostNumber(spec, units.quantity);
-    const matches = positions.filter((position) => position.cost !== undefined && matchesSpec(position.cost, spec, costNumber));
+    const matches = [...holding.lots.values()].filter((position) => matchesSpec(position.cost, spec, costNumber));
     const posting = `${formatAmountPlain(units)} ${describeSpec(spec)}`;
     if (matches.length === 0) {
-      return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: `a lot it matches; ${account} holds ${describePositions(positions)}` };
+      return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: `a lot it matches; ${account} holds ${describeHolding(holding)}` };
     }
     const chosen = chooseLots(method, units.quantity, matches);
     if (chosen.kind === 'error') {
@@ -98,10 +105,32 @@ export class LotInventory {
   }
 }
 
-function isReducedBy(positions: readonly Position[], quantity: Decimal): boolean {
-  if (quantity.isZero()) return false;
+/**
+ * What an account holds of one commodity: units without cost, and lots keyed by cost (in the order they
+ * were first held, as beancount's inventory keeps them), with counts of long and short lots so that
+ * "does this posting reduce the holding?" is answered without a scan.
+ */
+interface Holding {
+  plain: Decimal;
+  readonly lots: Map<string, Position>;
+  positiveLots: number;
+  negativeLots: number;
+}
+
+function lotKey(cost: HeldCost): string {
+  return `${cost.perUnit.commodity} ${cost.perUnit.quantity.normalize().toString()} ${cost.date} ${cost.label === undefined ? '-' : JSON.stringify(cost.label)}`;
+}
+
+function countSign(holding: Holding, units: Decimal, change: 1 | -1): void {
+  if (units.sign() > 0) holding.positiveLots += change;
+  else if (units.sign() < 0) holding.negativeLots += change;
+}
+
+function isReducedBy(holding: Holding, quantity: Decimal): boolean {
   const sign = quantity.sign();
-  return positions.some((position) => position.units.sign() === -sign);
+  if (sign === 0) return false;
+  if (holding.plain.sign() === -sign) return true;
+  return sign > 0 ? holding.negativeLots > 0 : holding.positiveLots > 0;
 }
 
 function augmentation(units: Amount, spec: LotSpec): BookingOutcome {
@@ -151,23 +180,23 @@ function chooseLots(method: BookingMethod, quantity: Decimal, matches: readonly 
       if (matches.length > 1) {
         const sum = matches.reduce((total, position) => total.add(position.units), Decimal.ZERO);
         if (!sum.equals(quantity.negate())) return { kind: 'error', reason: 'ambiguous' };
-        return { kind: 'lots', lots: matches.map((position) => ({ quantity: position.units.negate(), cost: lotCost(position.cost!) })) };
+        return { kind: 'lots', lots: matches.map((position) => ({ quantity: position.units.negate(), cost: lotCost(position.cost) })) };
       }
       const match = matches[0]!;
       const size = minimumAbs(match.units, quantity);
       if (!size.equals(quantity.abs())) return { kind: 'error', reason: 'insufficient' };
-      return { kind: 'lots', lots: [{ quantity: sign < 0 ? size.negate() : size, cost: lotCost(match.cost!) }] };
+      return { kind: 'lots', lots: [{ quantity: sign < 0 ? size.negate() : size, cost: lotCost(match.cost) }] };
     }
     case 'FIFO':
     case 'LIFO': {
-      const ordered = [...matches].sort((a, b) => compareText(a.cost!.date, b.cost!.date) * (method === 'LIFO' ? -1 : 1));
+      const ordered = [...matches].sort((a, b) => compareText(a.cost.date, b.cost.date) * (method === 'LIFO' ? -1 : 1));
       const lots: BookedLot[] = [];
       let remaining = quantity.abs();
       for (const match of ordered) {
         if (remaining.sign() <= 0) break;
         if (match.units.sign() === sign) continue;
         const size = minimumAbs(match.units, remaining);
-        lots.push({ quantity: sign < 0 ? size.negate() : size, cost: lotCost(match.cost!) });
+        lots.push({ quantity: sign < 0 ? size.negate() : size, cost: lotCost(match.cost) });
         remaining = remaining.subtract(size);
       }
       return remaining.sign() > 0 ? { kind: 'error', reason: 'insufficient' } : { kind: 'lots', lots };
@@ -185,10 +214,6 @@ function minimumAbs(a: Decimal, b: Decimal): Decimal {
   return a.abs().compare(b.abs()) <= 0 ? a.abs() : b.abs();
 }
 
-function sameCost(a: HeldCost | undefined, b: HeldCost | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.perUnit.commodity === b.perUnit.commodity && a.perUnit.quantity.equals(b.perUnit.quantity) && a.date === b.date && a.label === b.label;
-}
 
 /** a / b if it is a decimal of at most MAX_SCALE places, else undefined. */
 export function exactQuotient(a: Decimal, b: Decimal): Decimal | undefined {
@@ -212,12 +237,16 @@ function describeSpec(spec: LotSpec): string {
   return `{${parts.join(', ')}}`;
 }
 
+function describeHolding(holding: Holding): string {
+  const lots = [...holding.lots.values()];
+  const plain = holding.plain.isZero() ? [] : [`${holding.plain.toString()} without cost`];
+  return lots.length + plain.length === 0 ? 'nothing in that commodity' : [...plain, describePositions(lots)].filter((part) => part !== '').join(', ');
+}
+
 function describePositions(positions: readonly Position[]): string {
-  if (positions.length === 0) return 'nothing in that commodity';
   return positions
     .map((position) => {
       const units = position.units.toString();
-      if (!position.cost) return `${units} without cost`;
       const label = position.cost.label !== undefined ? `, ${JSON.stringify(position.cost.label)}` : '';
       return `${units} {${formatAmountPlain(position.cost.perUnit)}, ${position.cost.date}${label}}`;
     })

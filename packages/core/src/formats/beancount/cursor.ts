@@ -144,18 +144,20 @@ export function isLower(code: number): boolean {
 export function readDate(cursor: Cursor): IsoDate {
   const start = cursor.pos;
   const location = cursor.location();
-  const year = readDigits(cursor);
+  const year = readDigitsValue(cursor, 4, 4);
   const separator = cursor.code();
-  if (year.length !== 4 || (separator !== 45 && separator !== 47)) throw dateError(cursor, start, location);
+  if (year < 0 || (separator !== 45 && separator !== 47)) throw dateError(cursor, start, location);
   cursor.pos += 1;
-  const month = readDigits(cursor);
-  if (cursor.code() !== separator || month.length === 0 || month.length > 2) throw dateError(cursor, start, location);
+  const monthStart = cursor.pos;
+  const month = readDigitsValue(cursor, 1, 2);
+  if (month < 0 || cursor.code() !== separator) throw dateError(cursor, start, location);
   cursor.pos += 1;
-  const day = readDigits(cursor);
-  if (day.length === 0 || day.length > 2 || !isValidDate(Number(year), Number(month), Number(day))) {
-    throw dateError(cursor, start, location);
-  }
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}` as IsoDate;
+  const dayStart = cursor.pos;
+  const day = readDigitsValue(cursor, 1, 2);
+  if (day < 0 || !isValidDate(year, month, day)) throw dateError(cursor, start, location);
+  // The usual spelling is already the ISO form: no new string needed beyond the slice.
+  if (separator === 45 && dayStart - monthStart === 3 && cursor.pos - dayStart === 2) return cursor.text.slice(start, cursor.pos) as IsoDate;
+  return `${String(year)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` as IsoDate;
 }
 
 function dateError(cursor: Cursor, start: number, location: SourceLocation): ParseError {
@@ -163,10 +165,16 @@ function dateError(cursor: Cursor, start: number, location: SourceLocation): Par
   return cursor.error('a date (YYYY-MM-DD, a real calendar day)', cursor.found(), location);
 }
 
-function readDigits(cursor: Cursor): string {
-  const start = cursor.pos;
-  while (isDigit(cursor.code())) cursor.pos += 1;
-  return cursor.text.slice(start, cursor.pos);
+/** The value of `minimum` to `maximum` digits here, or -1 if there are fewer or more. */
+function readDigitsValue(cursor: Cursor, minimum: number, maximum: number): number {
+  let value = 0;
+  let count = 0;
+  for (let code = cursor.code(); isDigit(code); code = cursor.code()) {
+    value = value * 10 + code - 48;
+    count += 1;
+    cursor.pos += 1;
+  }
+  return count < minimum || count > maximum ? -1 : value;
 }
 
 /** A run of lowercase letters (directive keywords), or '' if there is none. */
@@ -185,8 +193,7 @@ export function isAccountStart(code: number): boolean {
  * An account name as the lexer cuts it (segments of letters, digits, "-" and non-ASCII characters).
  * Roots and segment rules are checked later, once every `name_*` option has been read.
  */
-export function readAccount(cursor: Cursor, expected = 'an account name (like Assets:Bank:Checking)'): { name: string; location: SourceLocation } {
-  const location = cursor.location();
+export function readAccount(cursor: Cursor, expected = 'an account name (like Assets:Bank:Checking)'): string {
   const start = cursor.pos;
   if (!isAccountStart(cursor.code())) throw cursor.error(expected);
   let hasSeparator = false;
@@ -199,9 +206,9 @@ export function readAccount(cursor: Cursor, expected = 'an account name (like As
   const name = cursor.text.slice(start, cursor.pos);
   if (!hasSeparator || isAccountBodyBroken(cursor.code())) {
     cursor.pos = start;
-    throw cursor.error(expected, cursor.found(), location);
+    throw cursor.error(expected);
   }
-  return { name, location };
+  return name;
 }
 
 /** A name running straight into a character no token may start with (e.g. `Assets:A_b`). */
@@ -351,45 +358,47 @@ function readUnary(cursor: Cursor): Decimal {
 
 /** `1234`, `1,234.56`, `1000.` (beancount's NUMBER; no leading ".", commas only between digits). */
 function readNumber(cursor: Cursor): Decimal {
-  const location = cursor.location();
   const text = cursor.text;
   const start = cursor.pos;
   if (!isDigit(cursor.code())) throw cursor.error('a number');
-  let digits = '';
-  let runStart = start;
+  // Digits are accumulated as a JS number while exact (up to 15 of them), so most numbers need no string.
+  let value = 0;
+  let digitCount = 0;
+  let hasComma = false;
   let pos = start;
   for (;;) {
     const code = pos < text.length ? text.charCodeAt(pos) : -1;
     if (isDigit(code)) {
+      value = value * 10 + code - 48;
+      digitCount += 1;
       pos += 1;
-      continue;
-    }
-    if (code === 44 && isDigit(text.charCodeAt(pos + 1))) {
-      digits += text.slice(runStart, pos);
+    } else if (code === 44 && isDigit(text.charCodeAt(pos + 1))) {
+      hasComma = true;
       pos += 1;
-      runStart = pos;
-      continue;
-    }
-    break;
+    } else break;
   }
-  digits += text.slice(runStart, pos);
-  let fraction = '';
+  const wholeEnd = pos;
+  let scale = 0;
   if (text.charCodeAt(pos) === 46) {
     pos += 1;
-    const fractionStart = pos;
-    while (isDigit(text.charCodeAt(pos))) pos += 1;
-    fraction = text.slice(fractionStart, pos);
+    for (let code = text.charCodeAt(pos); isDigit(code); code = text.charCodeAt(pos)) {
+      value = value * 10 + code - 48;
+      digitCount += 1;
+      scale += 1;
+      pos += 1;
+    }
   }
-  if (text.charCodeAt(pos) === 44 || text.charCodeAt(pos) === 46) {
-    cursor.pos = start;
-    throw cursor.error('a number (digits, optional "," between thousands, optional "." and decimals)', cursor.found(), location);
+  const next = text.charCodeAt(pos);
+  if (next === 44 || next === 46 || scale > MAX_SCALE) {
+    const location = { file: cursor.file, line: cursor.line, column: start - cursor.lineStart + 1 };
+    const expected = scale > MAX_SCALE ? `a number with at most ${MAX_SCALE} decimal places` : 'a number (digits, optional "," between thousands, optional "." and decimals)';
+    throw cursor.error(expected, JSON.stringify(text.slice(start, pos + 1)), location);
   }
   cursor.pos = pos;
-  if (fraction.length > MAX_SCALE) {
-    cursor.pos = start;
-    throw cursor.error(`a number with at most ${MAX_SCALE} decimal places`, cursor.found(), location);
-  }
-  return Decimal.of(BigInt(digits + fraction), fraction.length);
+  if (digitCount <= 15) return Decimal.of(BigInt(value), scale);
+  const whole = text.slice(start, wholeEnd);
+  const digits = `${hasComma ? whole.replaceAll(',', '') : whole}${text.slice(wholeEnd + 1, pos)}`;
+  return Decimal.of(BigInt(digits), scale);
 }
 
 function multiplyExactly(cursor: Cursor, left: Decimal, right: Decimal, location: SourceLocation): Decimal {

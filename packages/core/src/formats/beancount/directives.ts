@@ -21,15 +21,18 @@ export interface CostSpec {
   readonly source: SourceLocation;
 }
 
+/** A posting as written. Built for speed (a file may hold hundreds of thousands): where it was read is kept as numbers. */
 export interface RawPosting {
   readonly account: string;
-  readonly flag?: string;
-  readonly units?: RawAmount;
-  readonly cost?: CostSpec;
-  readonly price?: { readonly kind: 'unit' | 'total'; readonly amount: RawAmount };
-  readonly metadata: Record<string, string>;
-  comment?: string;
-  readonly source: SourceLocation;
+  readonly flag: string | undefined;
+  /** Undefined when the amount is left out. */
+  readonly units: RawAmount | undefined;
+  readonly cost: CostSpec | undefined;
+  readonly price: { readonly kind: 'unit' | 'total'; readonly amount: RawAmount } | undefined;
+  metadata: Record<string, string> | undefined;
+  comment: string | undefined;
+  readonly line: number;
+  readonly column: number;
 }
 
 interface Dated {
@@ -61,12 +64,12 @@ export interface CommodityDirective extends Dated {
 export interface TransactionDirective extends Dated {
   readonly kind: 'transaction';
   readonly flag: string;
-  readonly payee?: string;
+  readonly payee: string | undefined;
   readonly narration: string;
-  readonly tags: string[];
-  readonly links: string[];
-  readonly metadata: Record<string, string>;
-  comment?: string;
+  tags: string[] | undefined;
+  links: string[] | undefined;
+  metadata: Record<string, string> | undefined;
+  comment: string | undefined;
   readonly postings: RawPosting[];
 }
 

@@ -65,13 +65,20 @@ export function parseBeancount(text: string, options: ParseBeancountOptions): Be
       value: { date: directive.date, commodity: names.commodity(directive.currency), price: names.amount({ commodity: directive.amount.currency, quantity: directive.amount.number }) },
       source: directive.source,
     })),
-    assertions: booked.timeline.flatMap((event): Sourced<DatedAssertionDraft>[] => event.kind !== 'balance' ? [] : [{
-      value: { date: event.date, account: names.account(event.account), amount: names.amount({ commodity: event.amount.currency, quantity: event.amount.number }) },
-      source: event.source,
-    }]),
+    assertions: assertionsOf(booked, names),
     warnings,
     options: beancountOptions,
   };
+}
+
+function assertionsOf(booked: BookedDirectives, names: NameMaps): Sourced<DatedAssertionDraft>[] {
+  const assertions: Sourced<DatedAssertionDraft>[] = [];
+  for (const event of booked.timeline) {
+    if (event.kind !== 'balance') continue;
+    const amount = names.amount({ commodity: event.amount.currency, quantity: event.amount.number });
+    assertions.push({ value: { date: event.date, account: names.account(event.account), amount }, source: event.source });
+  }
+  return assertions;
 }
 
 /** Reads the top file, then included files breadth first (as beancount's loader does), each once. */

@@ -274,8 +274,11 @@ class FileReader {
   }
 
   private readAccountName(expected?: string): string {
-    const { name, location } = readAccount(this.cursor, expected);
-    if (!this.state.accountNames.has(name)) this.state.accountNames.set(name, location);
+    const cursor = this.cursor;
+    const line = cursor.line;
+    const column = cursor.pos - cursor.lineStart + 1;
+    const name = readAccount(cursor, expected);
+    if (!this.state.accountNames.has(name)) this.state.accountNames.set(name, { file: cursor.file, line, column });
     return name;
   }
 
@@ -410,51 +413,46 @@ class FileReader {
     const word = cursor.text.slice(start, cursor.pos);
     if (word === 'TRUE' || word === 'FALSE' || word === 'NULL') return word === 'NULL' ? '' : word;
     cursor.pos = start;
-    if (word.includes(':')) return readAccount(cursor).name;
+    if (word.includes(':')) return readAccount(cursor);
     return readCurrency(cursor);
   }
 
   private readTransaction(date: IsoDate, source: SourceLocation, order: number, flag: string): void {
     const cursor = this.cursor;
-    const strings: string[] = [];
-    const tags: string[] = [];
-    const links: string[] = [];
+    let payee: string | undefined;
+    let narration: string | undefined;
+    const transaction: TransactionDirective = {
+      kind: 'transaction', date, source, order, flag, payee: undefined, narration: '', tags: undefined, links: undefined, metadata: undefined, comment: undefined, postings: [],
+    };
     for (;;) {
       cursor.skipBlanks();
       const code = cursor.code();
       if (code === 34) {
-        if (tags.length + links.length > 0) throw cursor.error('tags and links after the payee and narration');
-        if (strings.length === 2) throw cursor.error('at most two strings (payee and narration)');
-        strings.push(readString(cursor));
+        if (transaction.tags || transaction.links) throw cursor.error('tags and links after the payee and narration');
+        if (payee !== undefined) throw cursor.error('at most two strings (payee and narration)');
+        const text = readString(cursor);
+        if (narration === undefined) narration = text;
+        else {
+          payee = narration;
+          narration = text;
+        }
       } else if (code === 35 || code === 94) {
-        this.readTagOrLink(tags, links);
+        this.readTagOrLink(transaction);
       } else break;
     }
-    const comment = cursor.finishLine();
-    const transaction: TransactionDirective = {
-      kind: 'transaction',
-      date,
-      source,
-      order,
-      flag,
-      ...(strings.length === 2 ? { payee: strings[0]! } : {}),
-      narration: strings.length === 2 ? strings[1]! : (strings[0] ?? ''),
-      tags,
-      links,
-      metadata: {},
-      ...(comment !== undefined ? { comment } : {}),
-      postings: [],
-    };
+    transaction.comment = cursor.finishLine();
+    (transaction as { payee: string | undefined }).payee = payee;
+    (transaction as { narration: string }).narration = narration ?? '';
     this.readTransactionBody(transaction);
     this.applyPushed(transaction);
     this.state.directives.push(transaction);
   }
 
-  private readTagOrLink(tags: string[], links: string[]): void {
+  private readTagOrLink(transaction: TransactionDirective): void {
     const cursor = this.cursor;
     const isTag = cursor.code() === 35;
     const name = readTagName(cursor, isTag ? 'a tag name after "#"' : 'a link name after "^"');
-    const list = isTag ? tags : links;
+    const list = isTag ? (transaction.tags ??= []) : (transaction.links ??= []);
     if (!list.includes(name)) list.push(name);
   }
 
@@ -472,12 +470,13 @@ class FileReader {
         cursor.nextLine();
       } else if ((code === 35 || code === 94) && isTagCharacter(cursor.codeAt(1))) {
         while (cursor.code() === 35 || cursor.code() === 94) {
-          this.readTagOrLink(transaction.tags, transaction.links);
+          this.readTagOrLink(transaction);
           cursor.skipBlanks();
         }
         cursor.finishLine();
       } else if (isLower(code)) {
-        this.readMetadataLine(posting ? posting.metadata : transaction.metadata, 'metadata ("key: value")');
+        if (posting) this.readMetadataLine((posting.metadata ??= {}), 'metadata ("key: value")');
+        else this.readMetadataLine((transaction.metadata ??= {}), 'metadata ("key: value")');
       } else {
         posting = this.readPosting();
         transaction.postings.push(posting);
@@ -487,7 +486,8 @@ class FileReader {
 
   private readPosting(): RawPosting {
     const cursor = this.cursor;
-    const source = cursor.location();
+    const line = cursor.line;
+    const column = cursor.pos - cursor.lineStart + 1;
     let flag: string | undefined;
     const code = cursor.code();
     const next = cursor.codeAt(1);
@@ -517,16 +517,7 @@ class FileReader {
       }
     }
     const comment = cursor.finishLine();
-    return {
-      account,
-      ...(flag !== undefined ? { flag } : {}),
-      ...(units ? { units } : {}),
-      ...(cost ? { cost } : {}),
-      ...(price ? { price } : {}),
-      metadata: {},
-      ...(comment !== undefined ? { comment } : {}),
-      source,
-    };
+    return { account, flag, units, cost, price, metadata: undefined, comment, line, column };
   }
 
   private readAmount(expected: string): RawAmount {
@@ -596,10 +587,14 @@ class FileReader {
   }
 
   private applyPushed(transaction: TransactionDirective): void {
-    for (const pushed of this.pushedTags) if (!transaction.tags.includes(pushed.tag)) transaction.tags.push(pushed.tag);
+    for (const pushed of this.pushedTags) {
+      const tags = (transaction.tags ??= []);
+      if (!tags.includes(pushed.tag)) tags.push(pushed.tag);
+    }
     for (const [key, stack] of this.pushedMetadata) {
       const top = stack[stack.length - 1];
-      if (top && !Object.hasOwn(transaction.metadata, key)) transaction.metadata[key] = top.value;
+      const metadata = (transaction.metadata ??= {});
+      if (top && !Object.hasOwn(metadata, key)) metadata[key] = top.value;
     }
   }
 

@@ -47,7 +47,7 @@ export function inferTolerances(postings: readonly TolerancePosting[], options: 
   const costTolerances = new Map<string, Decimal>();
   for (const posting of postings) {
     if (posting.writtenScale === 0) continue;
-    const tolerance = options.multiplier.multiply(Decimal.of(1n, posting.writtenScale));
+    const tolerance = scaledTolerance(options.multiplier, posting.writtenScale);
     raise(tolerances, posting.amount.commodity, tolerance);
     if (!options.fromCost) continue;
     if (posting.costPerUnit) {
@@ -62,6 +62,18 @@ export function inferTolerances(postings: readonly TolerancePosting[], options: 
   }
   for (const [commodity, tolerance] of costTolerances) raise(tolerances, commodity, tolerance);
   return new Tolerances(tolerances, options.defaults.get('*') ?? Decimal.ZERO);
+}
+
+/** multiplier × 10^-scale, cached: every posting of every transaction asks for one. */
+const toleranceCache = new WeakMap<Decimal, Decimal[]>();
+
+export function scaledTolerance(multiplier: Decimal, scale: number): Decimal {
+  let byScale = toleranceCache.get(multiplier);
+  if (!byScale) {
+    byScale = [];
+    toleranceCache.set(multiplier, byScale);
+  }
+  return (byScale[scale] ??= multiplier.multiply(Decimal.of(1n, scale)));
 }
 
 function raise(tolerances: Map<string, Decimal>, commodity: string, tolerance: Decimal): void {
@@ -84,6 +96,19 @@ function minimum(a: Decimal, b: Decimal): Decimal {
  */
 export function quantizeInterpolated(number: Decimal, tolerance: Decimal): Decimal {
   if (tolerance.isZero()) return number;
+  const exponent = quantumExponent(tolerance);
+  if (exponent === undefined) return number;
+  if (exponent <= 0) return number.scale === -exponent ? number : number.round(-exponent, 'half-even');
+  const step = Decimal.of(10n ** BigInt(exponent));
+  return number.divide(step, 0, 'half-even').multiply(step);
+}
+
+const quantumCache = new WeakMap<Decimal, { exponent: number | undefined }>();
+
+/** The exponent of the normalized quantum (2 × tolerance), or undefined if it is not neat (5+ significant digits). */
+function quantumExponent(tolerance: Decimal): number | undefined {
+  const cached = quantumCache.get(tolerance);
+  if (cached) return cached.exponent;
   let coefficient = tolerance.multiply(Decimal.of(2n)).units;
   let exponent = -tolerance.scale;
   while (coefficient !== 0n && coefficient % 10n === 0n) {
@@ -91,8 +116,7 @@ export function quantizeInterpolated(number: Decimal, tolerance: Decimal): Decim
     exponent += 1;
   }
   const digits = (coefficient < 0n ? -coefficient : coefficient).toString().length;
-  if (digits >= 5) return number;
-  if (exponent <= 0) return number.round(-exponent, 'half-even');
-  const step = Decimal.of(10n ** BigInt(exponent));
-  return number.divide(step, 0, 'half-even').multiply(step);
+  const result = digits >= 5 ? undefined : exponent;
+  quantumCache.set(tolerance, { exponent: result });
+  return result;
 }
