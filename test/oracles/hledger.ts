@@ -21,15 +21,17 @@ export async function hledgerCheck(file: string): Promise<void> {
  * Each account's own balance (its own postings, subaccounts excluded), per commodity, non-zero only,
  * sorted by account then commodity. hledger's flat balance report shows exactly that; its JSON output
  * gives exact decimals (mantissa and places) where the text output would round to the display precision.
+ * `--empty` keeps accounts whatever their totals; zero balances are dropped here.
  */
 export async function hledgerBalances(file: string): Promise<ToolBalance[]> {
-  const output = await runHledger(['-f', file, 'balance', '--flat', '--no-total', '--output-format', 'json']);
-  // Keep mantissas exact: JSON numbers beyond 2^53 would be rounded by JSON.parse.
-  const report = JSON.parse(output.replace(/"decimalMantissa":\s*(-?\d+)/gu, '"decimalMantissa":"$1"')) as HledgerBalanceReport;
+  const output = await runHledger(['-f', file, 'balance', '--flat', '--no-total', '--empty', '--output-format', 'json']);
+  // Keep mantissas exact: JSON.parse would round numbers beyond 2^53. hledger writes big ones in
+  // exponent form without losing digits ("-5.2035544327429e20" is an integer with trailing zeros).
+  const report = JSON.parse(output.replace(/"decimalMantissa":\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/gu, '"decimalMantissa":"$1"')) as HledgerBalanceReport;
   const totals = new Map<string, { account: string; commodity: string; units: bigint; scale: number }>();
   for (const [account, , , amounts] of report[0]) {
     for (const amount of amounts) {
-      const units = BigInt(amount.aquantity.decimalMantissa);
+      const units = integerFromJsonNumber(amount.aquantity.decimalMantissa);
       const scale = amount.aquantity.decimalPlaces;
       const key = `${account}\u0000${amount.acommodity}`;
       const current = totals.get(key) ?? { account, commodity: amount.acommodity, units: 0n, scale: 0 };
@@ -42,6 +44,18 @@ export async function hledgerBalances(file: string): Promise<ToolBalance[]> {
     commodity: total.commodity,
     amount: formatUnits(total.units, total.scale),
   })));
+}
+
+/** An integer written as a JSON number, possibly in exponent form, exactly. */
+export function integerFromJsonNumber(text: string): bigint {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/u.exec(text);
+  if (!match) throw new Error(`not a JSON number: ${text}`);
+  const fraction = match[3] ?? '';
+  const shift = Number(match[4] ?? '0') - fraction.length;
+  const digits = BigInt(`${match[2]}${fraction}`);
+  if (shift < 0 && digits % 10n ** BigInt(-shift) !== 0n) throw new Error(`not an integer: ${text}`);
+  const magnitude = shift >= 0 ? digits * 10n ** BigInt(shift) : digits / 10n ** BigInt(-shift);
+  return match[1] === '-' ? -magnitude : magnitude;
 }
 
 type HledgerBalanceReport = [Array<[string, string, number, Array<{ acommodity: string; aquantity: { decimalMantissa: string; decimalPlaces: number } }>]>, unknown];

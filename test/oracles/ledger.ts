@@ -14,6 +14,8 @@ export async function ledgerVersion(): Promise<string> {
  * account's own amount (`total` would include subaccounts); `quantity()` prints it exactly, where the
  * default output would round to the commodity's display precision. One run per commodity, because
  * `quantity()` refuses an amount in several commodities; `scrub()` merges lots ({cost} annotations).
+ * `--empty` because ledger hides an account whose total with subaccounts is zero, even when its own
+ * balance is not (a parent whose child holds the opposite amount).
  */
 export async function ledgerBalances(file: string): Promise<ToolBalance[]> {
   const listed = (await runLedger(['-f', file, 'commodities'])).split('\n');
@@ -22,7 +24,7 @@ export async function ledgerBalances(file: string): Promise<ToolBalance[]> {
   for (const written of new Set(listed)) {
     const commodity = written.length > 1 && written.startsWith('"') && written.endsWith('"') ? written.slice(1, -1) : written;
     const output = await runLedger([
-      '-f', file, 'balance', '--flat', '--no-total',
+      '-f', file, 'balance', '--flat', '--no-total', '--empty',
       '--limit', `commodity == ${JSON.stringify(written)}`,
       '--format', '%(account)\t%(quantity(scrub(amount)))\n',
     ]);

@@ -69,7 +69,7 @@ export function scanAmount(context: LineContext, index: number, settings: Amount
   }
   const numberStart = position;
   position = scanNumberText(text, position);
-  if (position === numberStart) failAt(context, numberStart, left ? 'a number after the commodity symbol' : AMOUNT_EXPECTED);
+  if (position === numberStart) failAt(context, left ? start : numberStart, AMOUNT_EXPECTED);
   const numberText = text.slice(numberStart, position);
   if (!left) {
     const afterNumber = skipBlanks(text, position);

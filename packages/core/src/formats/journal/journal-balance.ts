@@ -5,8 +5,8 @@ import { type Posting, type PostingDraft, type Transaction, type TransactionDraf
 /** A transaction as read, ready to be balanced: its postings with their virtual-group flag and line. */
 export interface TransactionToBalance {
   readonly draft: TransactionDraft;
-  readonly balancedVirtual: readonly boolean[];
-  readonly postingSources: readonly SourceLocation[];
+  /** Per posting of the draft: whether it is a balanced virtual `[..]` posting, and its line. */
+  readonly postings: readonly { readonly balancedVirtual: boolean; readonly line: number; readonly column: number }[];
   readonly source: SourceLocation;
 }
 
@@ -17,13 +17,13 @@ export interface TransactionToBalance {
  * `@@` total price). Throws ParseError naming the transaction's line when it cannot balance.
  */
 export function completeTransaction(input: TransactionToBalance): Transaction {
-  const { draft, balancedVirtual } = input;
+  const { draft } = input;
   if (draft.postings.length < 2) {
     throw new ParseError({ ...input.source, column: 1 }, `a transaction with ${draft.postings.length} posting`, 'at least two postings (a Tallystick transaction moves an amount from one account to another)', 'too_few_postings');
   }
-  if (!balancedVirtual.includes(true)) return { ...draft, postings: balanceGroup(input, draft.postings.map((_, index) => index), 'postings') };
-  const real = draft.postings.map((_, index) => index).filter((index) => !balancedVirtual[index]);
-  const virtual = draft.postings.map((_, index) => index).filter((index) => balancedVirtual[index]);
+  if (!input.postings.some((posting) => posting.balancedVirtual)) return { ...draft, postings: balanceGroup(input, draft.postings.map((_, index) => index), 'postings') };
+  const real = draft.postings.map((_, index) => index).filter((index) => !input.postings[index]!.balancedVirtual);
+  const virtual = draft.postings.map((_, index) => index).filter((index) => input.postings[index]!.balancedVirtual);
   const outputs = new Map<number, Posting[]>();
   for (const [group, what] of [[real, 'real postings'], [virtual, 'balanced virtual postings [..]']] as const) {
     if (group.length === 0) continue;
@@ -44,10 +44,10 @@ function balanceGroup(input: TransactionToBalance, indexes: readonly number[], w
   const postings = indexes.map((index) => input.draft.postings[index]!);
   const elided = indexes.filter((index) => input.draft.postings[index]!.amount === undefined);
   if (elided.length > 1) {
-    throw new ParseError(input.postingSources[elided[1]!]!, 'a second posting without an amount', `at most one posting without an amount among the ${what} of the transaction at line ${input.source.line}`, 'ambiguous_elided_amounts');
+    throw new ParseError(postingLocation(input, elided[1]!), 'a second posting without an amount', `at most one posting without an amount among the ${what} of the transaction at line ${input.source.line}`, 'ambiguous_elided_amounts');
   }
   if (postings.length === 1 && postings[0]!.amount === undefined) {
-    throw new ParseError(input.postingSources[indexes[0]!]!, 'the only posting of its group without an amount', 'an amount (there is nothing to balance it against)', 'ambiguous_elided_amounts');
+    throw new ParseError(postingLocation(input, indexes[0]!), 'the only posting of its group without an amount', 'an amount (there is nothing to balance it against)', 'ambiguous_elided_amounts');
   }
   const group = elided.length === 0 ? inferConversion(postings) : postings;
   if (group.length === 1) {
@@ -62,6 +62,11 @@ function balanceGroup(input: TransactionToBalance, indexes: readonly number[], w
     if (error instanceof UnbalancedTransaction) throw unbalanced(input.source, what, error.residual);
     throw error;
   }
+}
+
+function postingLocation(input: TransactionToBalance, index: number): SourceLocation {
+  const posting = input.postings[index]!;
+  return { file: input.source.file, line: posting.line, column: posting.column };
 }
 
 function unbalanced(source: SourceLocation, what: string, residual: readonly Amount[]): ParseError {

@@ -107,8 +107,11 @@ function skipIndented(source: LineSource, index: number): number {
   return next;
 }
 
+/** A line starting with a blank that is not blank throughout (a posting, a subdirective, an indented comment). */
 export function isIndented(line: string): boolean {
-  return line.length > 0 && isBlank(line.charCodeAt(0)) && line.trim() !== '';
+  if (line.length === 0 || !isBlank(line.charCodeAt(0))) return false;
+  const next = skipBlanks(line, 1);
+  return next < line.length && line.charCodeAt(next) !== 13;
 }
 
 /** The indented lines after a directive: comments (their text) and subdirectives (with their context). */
@@ -220,7 +223,8 @@ interface CommodityFormat {
 /** A sample amount (`$1,000.00`, `1.000,00 EUR`): its decimal mark then holds for that commodity's amounts. */
 function readCommodityFormat(host: DirectiveHost, context: LineContext, start: number, text: string): CommodityFormat {
   const scanned = scanAmount(context, start, host.amountSettings(true));
-  if (skipBlanks(context.text, scanned.end) < start + text.length) failAt(context, scanned.end, 'the end of the sample amount');
+  const after = skipBlanks(context.text, scanned.end);
+  if (after < start + text.length) failAt(context, after, 'the end of the sample amount');
   const symbol = scanned.hasSymbol ? scanned.amount.commodity : '';
   if (scanned.style.decimalMark) host.commodityMarks.set(symbol, scanned.style.decimalMark);
   return { symbol, precision: scanned.amount.quantity.scale, text };

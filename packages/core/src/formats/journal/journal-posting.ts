@@ -3,33 +3,34 @@ import { type Amount } from '../../amount.js';
 import { type IsoDate } from '../../date.js';
 import { Decimal, MAX_SCALE } from '../../decimal.js';
 import { type SourceLocation } from '../../errors.js';
-import { type BalanceAssertion, type LotCost, type PostingPrice, type TransactionStatus } from '../../transaction.js';
+import { type LotCost, type PostingDraft, type PostingPrice, type TransactionStatus } from '../../transaction.js';
 import { AMOUNT_EXPECTED, type AmountSettings, scanAmount } from './journal-amount.js';
 import { type LineContext, describeFound, failAt, fieldEnd, isBlank, parseErrorAt, scanDate, skipBlanks } from './journal-scan.js';
 
 /** A posting line as read, before its comment lines are gathered and its transaction balanced. */
 export interface ScannedPosting {
-  readonly account: AccountName;
+  /** The posting as written (amount absent when elided); completed in place with comment, tags and metadata. */
+  readonly draft: Writable<PostingDraft>;
   /** `[Account]` postings balance among themselves; `(Account)` ones are refused. */
   readonly balancedVirtual: boolean;
-  readonly status: TransactionStatus;
-  readonly amount?: Amount;
-  readonly price?: PostingPrice;
-  readonly cost?: LotCost;
-  readonly balanceAssertion?: BalanceAssertion;
   /** A balance assignment: no amount, an assertion whose amount the posting's amount must make true. */
   readonly isAssignment: boolean;
-  readonly source: SourceLocation;
-  readonly assertionSource?: SourceLocation;
-  /** The same-line comment, if any; following comment lines are added by the transaction reader. */
-  readonly commentLines: string[];
+  /** Where the account starts (file and line are the transaction's line context). */
+  readonly line: number;
+  readonly column: number;
+  readonly assertionColumn?: number;
+  /** The same-line comment, then the comment lines below the posting. */
+  commentLines?: string[];
 }
+
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export type ResolveAccount = (name: string, context: LineContext, index: number) => AccountName;
 
 /**
  * Reads one indented posting line: `[status] account  [amount] [{lot cost}] [[lot date]] [(lot note)]
  * [@ price | @@ total] [= assertion]  [; comment]`. The account ends at two spaces or a tab.
+ * Builds as few objects as it can: a big journal has hundreds of thousands of postings.
  */
 export function scanPosting(context: LineContext, settings: AmountSettings, resolveAccount: ResolveAccount): ScannedPosting {
   const { text } = context;
@@ -41,21 +42,24 @@ export function scanPosting(context: LineContext, settings: AmountSettings, reso
     position = skipBlanks(text, position + 1);
   }
   const account = scanPostingAccount(context, position, resolveAccount);
-  const source = { file: context.file, line: context.line, column: position + 1 };
-  const rest = scanPostingRest(context, account.end, settings);
-  const posting: ScannedPosting = {
-    account: account.name,
+  const draft: Writable<PostingDraft> = { account: account.name };
+  const rest = scanPostingRest(context, account.end, settings, draft);
+  if (status !== '') draft.status = status;
+  const posting: Writable<ScannedPosting> = {
+    draft,
     balancedVirtual: account.balancedVirtual,
-    status,
-    isAssignment: rest.amount === undefined && rest.balanceAssertion !== undefined,
-    source,
-    commentLines: rest.comment === undefined ? [] : [rest.comment],
-    ...(rest.amount ? { amount: rest.amount } : {}),
-    ...(rest.price ? { price: rest.price } : {}),
-    ...(rest.cost ? { cost: rest.cost } : {}),
-    ...(rest.balanceAssertion ? { balanceAssertion: rest.balanceAssertion, assertionSource: rest.assertionSource } : {}),
+    isAssignment: draft.amount === undefined && draft.balanceAssertion !== undefined,
+    line: context.line,
+    column: position + 1,
   };
+  if (rest.assertionColumn !== undefined) posting.assertionColumn = rest.assertionColumn;
+  if (rest.comment !== undefined) posting.commentLines = [rest.comment];
   return posting;
+}
+
+/** Where a scanned posting is, for messages. */
+export function postingSource(file: string, posting: ScannedPosting): SourceLocation {
+  return { file, line: posting.line, column: posting.column };
 }
 
 function scanPostingAccount(context: LineContext, start: number, resolveAccount: ResolveAccount): { name: AccountName; balancedVirtual: boolean; end: number } {
@@ -74,48 +78,52 @@ function scanPostingAccount(context: LineContext, start: number, resolveAccount:
 }
 
 interface PostingRest {
-  amount?: Amount;
-  price?: PostingPrice;
-  cost?: LotCost;
-  balanceAssertion?: BalanceAssertion;
-  assertionSource?: SourceLocation;
+  assertionColumn?: number;
   comment?: string;
 }
 
-function scanPostingRest(context: LineContext, start: number, settings: AmountSettings): PostingRest {
+function scanPostingRest(context: LineContext, start: number, settings: AmountSettings, draft: Writable<PostingDraft>): PostingRest {
   const { text } = context;
   const rest: PostingRest = {};
   let position = skipBlanks(text, start);
   const amountStart = position;
   if (position < text.length && !isCode(text, position, 59) && !isCode(text, position, 61)) {
     const scanned = scanAmount(context, position, settings);
-    rest.amount = scanned.amount;
+    draft.amount = scanned.amount;
     position = scanned.end;
   }
-  position = scanLotAnnotations(context, position, settings, rest, amountStart);
+  position = scanLotAnnotations(context, position, settings, draft, amountStart);
   position = skipBlanks(text, position);
   if (isCode(text, position, 64)) {
-    if (rest.amount === undefined) failAt(context, position, 'an amount before the "@" price');
+    if (draft.amount === undefined) failAt(context, position, 'an amount before the "@" price');
     const total = isCode(text, position + 1, 64);
     const scanned = scanAmount(context, position + (total ? 2 : 1), settings);
-    rest.price = { kind: total ? 'total' : 'unit', amount: scanned.amount };
+    draft.price = { kind: total ? 'total' : 'unit', amount: scanned.amount };
     position = skipBlanks(text, scanned.end);
   }
-  if (isCode(text, position, 61)) position = scanAssertion(context, position, settings, rest);
+  if (isCode(text, position, 61)) {
+    rest.assertionColumn = position + 1;
+    position = scanAssertion(context, position, settings, draft);
+  }
   if (isCode(text, position, 59)) {
     rest.comment = text.slice(position + 1);
   } else if (position < text.length) {
-    failAt(context, position, rest.amount || rest.balanceAssertion ? 'a price "@", a balance assertion "=", a comment ";" or the end of the line' : `${AMOUNT_EXPECTED}, a comment ";" or the end of the line`);
+    failAt(context, position, draft.amount || draft.balanceAssertion ? 'a price "@", a balance assertion "=", a comment ";" or the end of the line' : `${AMOUNT_EXPECTED}, a comment ";" or the end of the line`);
   }
   // "{C} @ C" is how a lot bought at cost is written for hledger, which ignores "{}": the price adds nothing.
-  if (rest.cost && rest.price?.kind === 'unit' && rest.price.amount.commodity === rest.cost.perUnit.commodity && rest.price.amount.quantity.equals(rest.cost.perUnit.quantity)) {
-    delete rest.price;
-  }
+  if (draft.cost && draft.price && draft.amount && priceEqualsCost(draft.price, draft.cost, draft.amount)) delete draft.price;
   return rest;
 }
 
+/** Whether `@ unit` / `@@ total` says no more than the lot cost (the posting weighs the same either way). */
+function priceEqualsCost(price: PostingPrice, cost: LotCost, amount: Amount): boolean {
+  if (price.amount.commodity !== cost.perUnit.commodity) return false;
+  const expected = price.kind === 'unit' ? cost.perUnit.quantity : cost.perUnit.quantity.multiply(amount.quantity.abs());
+  return price.amount.quantity.equals(expected);
+}
+
 /** `{unit cost}` or `{{total cost}}` (a leading "=" for ledger's fixed price is accepted), `[lot date]`, `(lot note)`. */
-function scanLotAnnotations(context: LineContext, start: number, settings: AmountSettings, rest: PostingRest, amountStart: number): number {
+function scanLotAnnotations(context: LineContext, start: number, settings: AmountSettings, draft: Writable<PostingDraft>, amountStart: number): number {
   const { text } = context;
   let position = skipBlanks(text, start);
   let perUnit: Amount | undefined;
@@ -130,8 +138,8 @@ function scanLotAnnotations(context: LineContext, start: number, settings: Amoun
       const scanned = scanAmount(context, inner, settings);
       const close = skipBlanks(text, scanned.end);
       if (!isCode(text, close, 125) || (total && !isCode(text, close + 1, 125))) failAt(context, close, total ? '"}}" closing the total lot cost' : '"}" closing the lot cost');
-      if (rest.amount === undefined) failAt(context, amountStart, 'an amount before the lot cost');
-      perUnit = total ? unitCost(context, position, scanned.amount, rest.amount) : scanned.amount;
+      if (draft.amount === undefined) failAt(context, amountStart, 'an amount before the lot cost');
+      perUnit = total ? unitCost(context, position, scanned.amount, draft.amount) : scanned.amount;
       position = skipBlanks(text, close + (total ? 2 : 1));
     } else if (code === 91 && date === undefined && perUnit !== undefined) {
       const scanned = scanDate(context, position + 1, undefined);
@@ -147,7 +155,7 @@ function scanLotAnnotations(context: LineContext, start: number, settings: Amoun
       break;
     }
   }
-  if (perUnit !== undefined) rest.cost = { perUnit, ...(date ? { date } : {}), ...(label !== undefined ? { label } : {}) };
+  if (perUnit !== undefined) draft.cost = { perUnit, ...(date ? { date } : {}), ...(label !== undefined ? { label } : {}) };
   return position;
 }
 
@@ -170,7 +178,7 @@ export function divideExactly(dividend: Decimal, divisor: Decimal): Decimal | un
 }
 
 /** `= amount` (own balance), `==` (and no other commodity), `=*` / `==*` (subaccounts included). */
-function scanAssertion(context: LineContext, start: number, settings: AmountSettings, rest: PostingRest): number {
+function scanAssertion(context: LineContext, start: number, settings: AmountSettings, draft: Writable<PostingDraft>): number {
   const { text } = context;
   let position = start + 1;
   const total = isCode(text, position, 61);
@@ -179,8 +187,7 @@ function scanAssertion(context: LineContext, start: number, settings: AmountSett
   if (inclusive) position += 1;
   if (position < text.length && !isBlank(text.charCodeAt(position)) && !isAmountStart(text, position)) failAt(context, start, 'a balance assertion "=", "==", "=*" or "==*" followed by an amount');
   const scanned = scanAmount(context, position, settings);
-  rest.balanceAssertion = { amount: scanned.amount, ...(total ? { total } : {}), ...(inclusive ? { inclusive } : {}) };
-  rest.assertionSource = { file: context.file, line: context.line, column: start + 1 };
+  draft.balanceAssertion = { amount: scanned.amount, ...(total ? { total } : {}), ...(inclusive ? { inclusive } : {}) };
   return skipBlanks(text, scanned.end);
 }
 

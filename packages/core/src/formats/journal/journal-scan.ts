@@ -106,7 +106,7 @@ export function scanDate(context: LineContext, index: number, defaultYear: numbe
   }
   const yearless = values.length === 2 && digitCounts[0]! <= 2;
   if (yearless && defaultYear === undefined) {
-    failAt(context, index, 'a date with a year (or a "Y 2024" directive before dates without one)', 'invalid_date');
+    throw parseErrorAt(context, index, describeToken(text, index), 'a date with a year (or a "Y 2024" directive before dates without one)', 'invalid_date');
   }
   const [year, month, day] = yearless ? [defaultYear!, values[0]!, values[1]!] : [values[0]!, values[1]!, values[2]!];
   const shapeIsValid = yearless || (values.length === 3 && digitCounts[0] === 4);

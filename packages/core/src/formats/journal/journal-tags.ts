@@ -77,7 +77,13 @@ export interface CommentParts {
  * Splits comment lines into free text, bare tags (`tag:`), links (`^link:`) and metadata
  * (`key: value`; a later value for the same key wins).
  */
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** Shared and frozen: most transactions have no comment, and a big journal has many transactions. */
+const NO_COMMENT: CommentParts = Object.freeze({ tags: NO_STRINGS, links: NO_STRINGS, metadata: NO_METADATA });
+
 export function splitComment(lines: readonly string[]): CommentParts {
+  if (lines.length === 0) return NO_COMMENT;
   const textLines: string[] = [];
   const tags: string[] = [];
   const links: string[] = [];

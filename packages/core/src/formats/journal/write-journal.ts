@@ -21,8 +21,9 @@ export interface WriteJournalInput {
  * every amount explicit and exact. Where the two tools differ, the writer keeps to what both read:
  * - a lot cost is written `{cost} [date] @ cost` (hledger ignores `{}` and weighs by `@`); a different
  *   sale price, and a lot label, go in the posting's comment, since hledger would refuse the `@`;
- * - only `=` balance assertions are written as syntax (ledger knows no `==`, `=*`, `==*`); the others
- *   go in the posting's comment;
+ * - only `=` balance assertions of a named commodity are written as syntax (ledger knows no `==`, `=*`,
+ *   `==*`, and compares an amount without a commodity with the whole balance); the others go in the
+ *   posting's comment;
  * - amounts use "." as decimal mark and no digit groups, except for commodities whose declared format
  *   has a "," decimal mark (written as a `format` subdirective, which both tools read);
  * - links become `^link:` tags, metadata `key: value` comment lines, tags `tag:` lines.
@@ -104,7 +105,9 @@ function writeAccount(declaration: AccountDeclaration, out: string[], problems: 
   if (!checkAccount(account, `account ${account}`, problems)) return;
   out.push(`account ${account}${type ? `  ; type: ${ACCOUNT_TYPE_CODES[type]}` : ''}`);
   if (note !== undefined) writeCommentLines(note, '    ', out);
-  const extra: Record<string, string> = { ...metadata };
+  const carried = note === undefined ? {} : splitComment(note.split('\n')).metadata;
+  const extra: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) if (carried[key] !== value && key !== 'type') extra[key] = value;
   if (declaration.open) extra.open = declaration.open;
   if (declaration.close) extra.close = declaration.close;
   writeMetadataLines(extra, '    ', `account ${account}`, out, problems);
@@ -143,8 +146,11 @@ function writePosting(posting: Posting, styles: ReadonlyMap<string, WriteStyle>,
   }
   if (balanceAssertion) {
     const operator = `=${balanceAssertion.total ? '=' : ''}${balanceAssertion.inclusive ? '*' : ''}`;
-    if (operator === '=') line += ` = ${formatAmount(balanceAssertion.amount, styles)}`;
-    else notes.push(`balance assertion ${operator} ${formatAmount(balanceAssertion.amount, styles)} (ledger reads only "=")`);
+    const written = formatAmount(balanceAssertion.amount, styles);
+    // ledger compares an amount without a commodity with the whole balance; hledger with the unnamed commodity only.
+    const unnamed = balanceAssertion.amount.commodity === '';
+    if (operator === '=' && !unnamed) line += ` = ${written}`;
+    else notes.push(`balance assertion ${operator} ${written} (${unnamed ? 'ledger would compare it with every commodity' : 'ledger reads only "="'})`);
   }
   out.push(line);
   const comment = [posting.comment, ...notes].filter((text) => text !== undefined).join('\n');

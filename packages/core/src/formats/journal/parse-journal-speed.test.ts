@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseJournal } from './parse-journal.js';
+
+/** A 100,000-transaction journal of about 4.5 MB: amounts with and without separators, elisions, a price, comments. */
+function bigJournal(): string {
+  const accounts = ['Assets:Bank:Checking', 'Assets:Cash', 'Expenses:Food', 'Expenses:Rent', 'Income:Dues', 'Liabilities:Card', 'Equity:Opening'];
+  const lines: string[] = ['commodity $1,000.00', 'account Assets:Cash  ; type: A', ''];
+  for (let index = 0; index < 100_000; index += 1) {
+    const date = `2024-${String(1 + (index % 12)).padStart(2, '0')}-${String(1 + (index % 28)).padStart(2, '0')}`;
+    const from = accounts[index % 7]!;
+    const to = accounts[(index * 3 + 1) % 7]!;
+    const cents = (index * 7919) % 1_000_000;
+    const dollars = `${Math.floor(cents / 100).toLocaleString('en-US')}.${String(cents % 100).padStart(2, '0')}`;
+    if (index % 10 === 0) lines.push(`${date} * Shop ${index % 97} ; ref:${index}`, `  ${from}  ${cents} EUR @ $1.08`, `  ${to}`);
+    else lines.push(`${date} Shop ${index % 97}`, `  ${from}  $${dollars}`, `  ${to}`);
+  }
+  return lines.join('\n');
+}
+
+describe('parseJournal speed', () => {
+  it('parses 100,000 transactions (about 4.5 MB) in well under 2 seconds', () => {
+    const text = bigJournal();
+    expect(text.length).toBeGreaterThan(4_000_000);
+    let best = Number.POSITIVE_INFINITY;
+    // The best of two runs, so that a moment of load on a shared machine does not fail the test.
+    for (let run = 0; run < 2; run += 1) {
+      const start = performance.now();
+      const book = parseJournal(text, { file: 'big.journal' });
+      best = Math.min(best, performance.now() - start);
+      expect(book.transactions).toHaveLength(100_000);
+    }
+    expect(best).toBeLessThan(2000);
+  });
+});
