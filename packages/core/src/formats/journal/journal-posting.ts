@@ -65,7 +65,7 @@ export function postingSource(file: string, posting: ScannedPosting): SourceLoca
 function scanPostingAccount(context: LineContext, start: number, resolveAccount: ResolveAccount): { name: AccountName; balancedVirtual: boolean; end: number } {
   const { text } = context;
   const end = fieldEnd(text, start);
-  const written = text.slice(start, end);
+  const written = text.slice(start, end).trimEnd();
   if (written === '' || written.startsWith(';')) failAt(context, start, 'an account name');
   const first = written.charCodeAt(0);
   const last = written.charCodeAt(written.length - 1);

@@ -91,7 +91,17 @@ describe('parseJournal: transactions', () => {
   });
 
   it('reads CRLF line endings, a byte order mark, and tabs between account and amount', () => {
-    expect(summary(only('\uFEFF2024-01-01 x\r\n\ta\t$5\r\n\tb\r\n'))).toEqual(['a 5 $', 'b -5 $']);
+    expect(summary(only('\uFEFF2024-01-01 x\r\n\ta\t$5\r\n\tb \t\r\n'))).toEqual(['a 5 $', 'b -5 $']);
+  });
+
+  it('keeps posting date tags as metadata, with a warning', () => {
+    const book = parse('2024-01-01 x\n  a  $5  ; date:2024-01-03\n  b\n');
+    expect(book.transactions[0]!.value.postings[0]!.metadata).toEqual({ date: '2024-01-03' });
+    expect(book.warnings.map((warning) => warning.message)).toEqual(['posting dates (date: tags) were kept as metadata only: each posting is dated by its transaction']);
+  });
+
+  it('refuses a conversion between two commodities that would need a rounded price', () => {
+    expect(() => parse('2024-01-01 x\n  a  10 AAPL\n  a  5 AAPL\n  b  $-3\n  b  $-4\n')).toThrow('main.journal:1:1: found a transaction whose postings sum to -7 $, 15 AAPL, expected postings that sum to zero in each commodity');
   });
 });
 
@@ -150,6 +160,8 @@ describe('parseJournal: amounts', () => {
     expect(summary(only('2024-01-01 x\n  a  10 AAPL {$50} [2024/01/01] (lot1) @ $50\n  b\n'))).toEqual(['a 10 AAPL {50 $} [2024-01-01] (lot1)', 'b -500 $']);
     expect(summary(only('2024-01-01 x\n  a  4 AAPL {{$150}}\n  b  $-150\n'))).toEqual(['a 4 AAPL {37.5 $}', 'b -150 $']);
     expect(summary(only('2024-01-01 x\n  a  4 AAPL {=$30}\n  b\n'))).toEqual(['a 4 AAPL {30 $}', 'b -120 $']);
+    expect(summary(only('2024-01-01 x\n  a  4 AAPL {$30} @@ $120\n  b\n'))).toEqual(['a 4 AAPL {30 $}', 'b -120 $']);
+    expect(summary(only('2024-01-01 x\n  a  4 AAPL {$30} @ $31\n  b\n'))).toEqual(['a 4 AAPL {30 $} @ 31 $', 'b -120 $']);
   });
 
   it('weighs a sale by its lot cost, so a gain posting balances (as in ledger and beancount)', () => {
@@ -168,6 +180,13 @@ describe('parseJournal: balance assertions and assignments', () => {
       { amount: expect.objectContaining({ commodity: 'EUR' }), total: true, inclusive: true },
       undefined,
     ]);
+  });
+
+  it('reports every failing assertion, with the column of its "="', () => {
+    expect(() => parse('2024-01-01 x\n  a  1 EUR = 2 EUR\n  b\n\n2024-01-02 y\n  a:b  1 EUR\n  a  0 EUR =* 3 EUR\n  b\n')).toThrow([
+      'main.journal:2:12: found a balance of 1 EUR in a (own postings) on 2024-01-01, expected 2 EUR as asserted',
+      'main.journal:7:12: found a balance of 2 EUR in a (subaccounts included) on 2024-01-02, expected 3 EUR as asserted',
+    ].join('\n'));
   });
 
   it('works out balance assignments from the running balance, then infers the elided amount', () => {
