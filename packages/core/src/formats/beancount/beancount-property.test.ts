@@ -70,10 +70,12 @@ const transactionShape = fc.record({
   sell: fc.option(fc.record({ day: fc.integer({ min: 0, max: 30 }), withDate: fc.boolean(), account: fc.constantFrom(...ACCOUNTS) }), { nil: undefined }),
 });
 
+type TransactionShape = typeof transactionShape extends fc.Arbitrary<infer T> ? T : never;
+
 const START = '2021-01-01' as IsoDate;
 
 /** Builds balanced transactions; lots bought at cost are sometimes partly sold later, with or without the lot's date. */
-function buildTransactions(shapes: readonly fc.RecordValue<typeof transactionShape>[]): Transaction[] {
+function buildTransactions(shapes: readonly TransactionShape[]): Transaction[] {
   const transactions: Transaction[] = [];
   const sells: Transaction[] = [];
   for (const shape of shapes) {

@@ -67,12 +67,7 @@ export function compareDirectives(a: Directive, b: Directive): number {
  * elided amount, tolerance), and checks that postings use open accounts and allowed commodities.
  */
 export function bookDirectives(directives: readonly Directive[], options: BeancountOptions, roundingAccount: string): BookedDirectives {
-  const lotAccounts = new Set<string>();
-  for (const directive of directives) {
-    if (directive.kind !== 'transaction') continue;
-    for (const posting of directive.postings) if (posting.cost) lotAccounts.add(posting.account);
-  }
-  const walker = new Walker(options, roundingAccount, lotAccounts);
+  const walker = new Walker(options, roundingAccount, directives);
   const sorted = [...directives].sort(compareDirectives);
   for (const directive of sorted) walker.visit(directive);
   return walker.result;
@@ -84,15 +79,25 @@ class Walker {
   private readonly inventory = new LotInventory();
   /** Accounts with some posting at cost: only their holdings matter to booking, so only they are tracked. */
   private readonly lotAccounts: ReadonlySet<string>;
+  /** Each account's (first) open date, to tell a use before the opening from a use of an account never opened. */
+  private readonly openDates: ReadonlyMap<string, string>;
   private readonly balanceKeys = new Map<string, BalanceDirective>();
   private readonly commodityKeys = new Map<string, CommodityDirective>();
   private readonly options: BeancountOptions;
   private readonly roundingAccount: string;
 
-  constructor(options: BeancountOptions, roundingAccount: string, lotAccounts: ReadonlySet<string>) {
+  constructor(options: BeancountOptions, roundingAccount: string, directives: readonly Directive[]) {
     this.options = options;
     this.roundingAccount = roundingAccount;
+    const lotAccounts = new Set<string>();
+    const openDates = new Map<string, string>();
+    for (const directive of directives) {
+      if (directive.kind === 'open' && !openDates.has(directive.account)) openDates.set(directive.account, directive.date);
+      if (directive.kind !== 'transaction') continue;
+      for (const posting of directive.postings) if (posting.cost) lotAccounts.add(posting.account);
+    }
     this.lotAccounts = lotAccounts;
+    this.openDates = openDates;
   }
 
   visit(directive: Directive): void {
@@ -258,15 +263,11 @@ class Walker {
 
   private checkActive(account: string, date: string, source: SourceLocation): void {
     if (this.active.has(account)) return;
-    const life = this.result.accounts.get(account);
-    if (!life) {
-      if (account === this.roundingAccount) return;
-      this.fail(source, `account ${account}, which is never opened`, `an open directive for it on or before ${date}`);
-    } else if (life.close) {
-      this.fail(source, `account ${account} used on ${date}`, `a date before it is closed on ${life.close.date}`);
-    } else {
-      this.fail(source, `account ${account} used on ${date}`, `a date on or after it is opened on ${life.open.date}`);
-    }
+    const closed = this.result.accounts.get(account)?.close;
+    const opened = this.openDates.get(account);
+    if (closed) this.fail(source, `account ${account} used on ${date}`, `a date before it is closed on ${closed.date}`);
+    else if (opened !== undefined) this.fail(source, `account ${account} used on ${date}`, `a date on or after it is opened on ${opened}`);
+    else if (account !== this.roundingAccount) this.fail(source, `account ${account}, which is never opened`, `an open directive for it on or before ${date}`);
   }
 
   /** An open directive's commodity list constrains the units of every posting to the account. */

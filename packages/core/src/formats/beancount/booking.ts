@@ -91,13 +91,13 @@ export class LotInventory {
     const matches = [...holding.lots.values()].filter((position) => matchesSpec(position.cost, spec, costNumber));
     const posting = `${formatAmountPlain(units)} ${describeSpec(spec)}`;
     if (matches.length === 0) {
-      return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: `a lot it matches; ${account} holds ${describeHolding(holding)}` };
+      return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: `a lot it matches; ${account} holds ${describeHolding(holding, units.commodity)}` };
     }
     const chosen = chooseLots(method, units.quantity, matches);
     if (chosen.kind === 'error') {
       const reason = chosen.reason === 'ambiguous'
-        ? `one matching lot; ${describePositions(matches)} all match (give the lot's cost, date or label, or open the account with "FIFO")`
-        : `lots enough to reduce it; only ${describePositions(matches)} match`;
+        ? `one matching lot; ${describePositions(matches, units.commodity)} all match (give the lot's cost, date or label, or open the account with "FIFO")`
+        : `lots enough to reduce it; only ${describePositions(matches, units.commodity)} match`;
       return { kind: 'error', found: `a reduction ${posting} in ${account}`, expected: method === 'AVERAGE' ? 'a booking method other than AVERAGE, which beancount 2 does not support' : reason };
     }
     for (const lot of chosen.lots) this.add(account, { commodity: units.commodity, quantity: lot.quantity }, lot.cost, lot.cost.date!);
@@ -141,7 +141,7 @@ function augmentation(units: Amount, spec: LotSpec): BookingOutcome {
   if (units.quantity.isZero()) return { kind: 'error', found, expected: 'a non-zero number of units for a lot at cost' };
   let perUnit = spec.perUnit ?? Decimal.ZERO;
   if (spec.total !== undefined) {
-    const quotient = exactQuotient(spec.total.add(perUnit.multiply(units.quantity.abs())), units.quantity.abs());
+    const quotient = pythonQuotient(spec.total.add(perUnit.multiply(units.quantity.abs())), units.quantity.abs());
     if (!quotient) return { kind: 'error', found, expected: `a total cost that divides into an exact per-unit cost of at most ${MAX_SCALE} decimals (write the per-unit cost instead)` };
     perUnit = quotient;
   }
@@ -215,7 +215,18 @@ function minimumAbs(a: Decimal, b: Decimal): Decimal {
 }
 
 
-/** a / b if it is a decimal of at most MAX_SCALE places, else undefined. */
+/**
+ * a / b as Python's Decimal gives it when exact: at least the scale scale(a) - scale(b) (550.00 / 5 is
+ * 110.00, as beancount computes a per-unit cost), else the fewest decimals. Undefined if not exact.
+ */
+export function pythonQuotient(a: Decimal, b: Decimal): Decimal | undefined {
+  const quotient = exactQuotient(a, b);
+  if (!quotient) return undefined;
+  const ideal = a.scale - b.scale;
+  return quotient.scale < ideal && ideal <= MAX_SCALE ? quotient.withScale(ideal) : quotient;
+}
+
+/** a / b if it is a decimal of at most MAX_SCALE places (with the fewest decimals), else undefined. */
 export function exactQuotient(a: Decimal, b: Decimal): Decimal | undefined {
   if (b.isZero()) return undefined;
   const denominator = b.units * 10n ** BigInt(a.scale);
@@ -227,6 +238,7 @@ export function exactQuotient(a: Decimal, b: Decimal): Decimal | undefined {
 }
 
 function describeSpec(spec: LotSpec): string {
+  if (spec.total !== undefined && spec.perUnit === undefined && spec.date === undefined && spec.label === undefined) return `{{${spec.total.toString()} ${spec.currency ?? ''}}}`.replace(' }}', '}}');
   const parts: string[] = [];
   if (spec.perUnit !== undefined || spec.total !== undefined || spec.currency !== undefined) {
     const numbers = [spec.perUnit?.toString(), spec.total !== undefined ? `# ${spec.total.toString()}` : undefined].filter((part) => part !== undefined);
@@ -237,16 +249,16 @@ function describeSpec(spec: LotSpec): string {
   return `{${parts.join(', ')}}`;
 }
 
-function describeHolding(holding: Holding): string {
+function describeHolding(holding: Holding, commodity: string): string {
   const lots = [...holding.lots.values()];
-  const plain = holding.plain.isZero() ? [] : [`${holding.plain.toString()} without cost`];
-  return lots.length + plain.length === 0 ? 'nothing in that commodity' : [...plain, describePositions(lots)].filter((part) => part !== '').join(', ');
+  const plain = holding.plain.isZero() ? [] : [`${holding.plain.toString()} ${commodity} without cost`];
+  return lots.length + plain.length === 0 ? `no ${commodity}` : [...plain, describePositions(lots, commodity)].filter((part) => part !== '').join(', ');
 }
 
-function describePositions(positions: readonly Position[]): string {
+function describePositions(positions: readonly Position[], commodity: string): string {
   return positions
     .map((position) => {
-      const units = position.units.toString();
+      const units = `${position.units.toString()} ${commodity}`;
       const label = position.cost.label !== undefined ? `, ${JSON.stringify(position.cost.label)}` : '';
       return `${units} {${formatAmountPlain(position.cost.perUnit)}, ${position.cost.date}${label}}`;
     })

@@ -60,14 +60,15 @@ function isKeptAccount(name: AccountName, declared: AccountType | undefined): bo
 }
 
 /**
- * `assets:bank account` → `Assets:Bank-account`; a first segment that names the type (assets, revenue…)
- * becomes the beancount root; accounts of unknown type go under Assets.
+ * `assets:bank account` → `Assets:Bank-account`; a first segment that names a type (assets, revenue…)
+ * gives way to the beancount root of the account's type (declared, else that one); accounts of unknown
+ * type go under Assets.
  */
 function sanitizeAccount(name: AccountName, declared: AccountType | undefined): string {
   const segments = name.split(':');
   const inferred = inferAccountType(name);
   const type = declared ?? inferred ?? 'asset';
-  const rest = inferred === type && segments.length > 1 ? segments.slice(1) : segments;
+  const rest = inferred !== undefined && segments.length > 1 ? segments.slice(1) : segments;
   return [ROOT_BY_TYPE[type], ...rest.map(sanitizeSegment)].join(':');
 }
 

@@ -57,6 +57,7 @@ export function parseBeancount(text: string, options: ParseBeancountOptions): Be
   if (booked.roundingUse) {
     warnings.push({ source: booked.roundingUse.first, message: `${booked.roundingUse.count} transaction(s) balance only within beancount's tolerance; each residual is posted to ${roundingAccount}` });
   }
+  sortByLocation(warnings, (warning) => warning.source, files);
   return {
     transactions: transactions.map((entry) => ({ value: names.transaction(entry.transaction), source: entry.source })),
     accounts: accountDeclarations(booked, names, beancountOptions.rootNames, roundingAccount, errors),
@@ -67,7 +68,7 @@ export function parseBeancount(text: string, options: ParseBeancountOptions): Be
     })),
     assertions: assertionsOf(booked, names),
     warnings,
-    options: beancountOptions,
+    options: { ...beancountOptions, operatingCurrencies: beancountOptions.operatingCurrencies.map(names.commodity) },
   };
 }
 
@@ -138,13 +139,19 @@ function resolveRoundingAccount(options: BeancountOptions, state: ParseState): s
 
 function throwIfAny(errors: TallystickError[], files: readonly string[]): void {
   if (errors.length === 0) return;
-  const fileOrder = (error: TallystickError) => (error instanceof ParseError ? files.indexOf(error.location.file) : -1);
-  const sorted = [...errors].sort((a, b) => {
-    const byFile = fileOrder(a) - fileOrder(b);
-    if (byFile !== 0 || !(a instanceof ParseError) || !(b instanceof ParseError)) return byFile;
-    return a.location.line - b.location.line || a.location.column - b.location.column;
-  });
+  const sorted = [...errors];
+  sortByLocation(sorted, (error) => (error instanceof ParseError ? error.location : undefined), files);
   throw sorted.length === 1 ? sorted[0]! : new ValidationErrors(sorted);
+}
+
+/** In place, stably: by file (in the order files were read), then line and column; items without a place first. */
+function sortByLocation<T>(items: T[], locate: (item: T) => SourceLocation | undefined, files: readonly string[]): void {
+  items.sort((a, b) => {
+    const first = locate(a);
+    const second = locate(b);
+    if (!first || !second) return (first ? 1 : 0) - (second ? 1 : 0);
+    return files.indexOf(first.file) - files.indexOf(second.file) || first.line - second.line || first.column - second.column;
+  });
 }
 
 /** How beancount names written by writeBeancount map back to the Tallystick names they stand for. */
