@@ -12,3 +12,8 @@ export * from './materialize.js';
 export * from './balance-assertions.js';
 export * from './reports/index.js';
 export * from './formats/csv/index.js';
+export * from './formats/parsed-book.js';
+export { type ParseJournalOptions, parseJournal } from './formats/journal/parse-journal.js';
+export { type WriteJournalInput, writeJournal } from './formats/journal/write-journal.js';
+export { type BeancountParsedBook, type ParseBeancountOptions, parseBeancount } from './formats/beancount/parse-beancount.js';
+export { type WriteBeancountInput, writeBeancount } from './formats/beancount/write-beancount.js';

@@ -1,3 +1,142 @@
-export async function main(_argv: string[]): Promise<number> {
-  return 0;
+import { Command, CommanderError, Option } from 'commander';
+import { TallystickError } from '@tallystick/core';
+import { type CommandContext, resolveDataDir } from './context.js';
+import { accountsCommand } from './commands/accounts.js';
+import { addCommand } from './commands/add.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { initCommand } from './commands/init.js';
+import { lockCommand } from './commands/lock.js';
+import { rejectedCommand } from './commands/rejected.js';
+import {
+  balanceCommand, balanceSheetCommand, incomeStatementCommand, registerCommand, trialBalanceCommand,
+} from './commands/reports.js';
+import { reverseCommand } from './commands/reverse.js';
+
+export interface MainEnvironment {
+  stdout?: CommandContext['stdout'];
+  stderr?: CommandContext['stderr'];
+  stdin?: CommandContext['stdin'];
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+/**
+ * The `tallystick` command. Returns the exit code: 0 done, 1 a problem the user can fix (the message
+ * says what), 2 bad usage. A bug is not caught here: it crashes with its stack.
+ */
+export async function main(argv: readonly string[], environment: MainEnvironment = {}): Promise<number> {
+  const stdout = environment.stdout ?? process.stdout;
+  const stderr = environment.stderr ?? process.stderr;
+  let exitCode = 0;
+  const program = buildProgram(environment, (code) => { exitCode = code; });
+  program.exitOverride();
+  program.configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
+  try {
+    await program.parseAsync(argv as string[]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof TallystickError) {
+      stderr.write(`tallystick: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function buildProgram(environment: MainEnvironment, setExitCode: (code: number) => void): Command {
+  const program = new Command('tallystick')
+    .description('Peer-to-peer, local-first double-entry books for cooperatives.')
+    .option('--data <dir>', 'data folder (default: $TALLYSTICK_DATA, else the platform app-data folder)')
+    .option('--use <coop>', 'which co-op of the data folder, by name or id (default: $TALLYSTICK_COOP, else the first one founded)')
+    .showHelpAfterError('(run with --help for usage)');
+
+  const context = (): CommandContext => {
+    const options = program.opts<{ data?: string; use?: string }>();
+    const env = environment.env ?? process.env;
+    const coop = options.use ?? env.TALLYSTICK_COOP;
+    return {
+      dataDir: resolveDataDir(options.data, env),
+      ...(coop ? { coop } : {}),
+      stdout: environment.stdout ?? process.stdout,
+      stderr: environment.stderr ?? process.stderr,
+      stdin: environment.stdin ?? process.stdin,
+      env,
+      now: environment.now ?? (() => new Date()),
+    };
+  };
+  const periodOptions = (command: Command) => command
+    .option('-b, --begin <date>', 'from this date (inclusive)')
+    .option('-e, --end <date>', 'to this date (exclusive)')
+    .option('--json', 'machine-readable output');
+  const columns = (command: Command) => command
+    .option('-M, --monthly', 'a column per month')
+    .option('-Q, --quarterly', 'a column per quarter')
+    .option('-Y, --yearly', 'a column per year');
+
+  program.command('init').description('found a co-op on this device (makes the device key on first use)')
+    .requiredOption('--coop <name>', 'the co-op\'s name')
+    .requiredOption('--member <name>', 'your name as the founding member')
+    .action((options) => initCommand(context(), options));
+
+  program.command('add').description('record a transaction (asks on a terminal; flags for scripts)')
+    .option('-d, --date <date>', 'YYYY-MM-DD (default today)')
+    .option('--description <text>', 'what it was')
+    .option('--payee <name>', 'who it was with')
+    .option('-p, --posting <posting>', '"ACCOUNT  AMOUNT" (two spaces between); repeat; one may omit the amount', collect, [])
+    .action((options) => addCommand(context(), options));
+
+  program.command('reverse').description('correct a transaction with a reversing entry (nothing is edited or deleted)')
+    .argument('<txid>', 'transaction id or unique prefix (as `register` shows)')
+    .option('-d, --date <date>', 'date of the reversal (default today)')
+    .option('--description <text>', 'description of the reversal')
+    .action((id, options) => reverseCommand(context(), id, options));
+
+  program.command('lock').description('close the period through DATE: no new entry may be dated on or before it')
+    .argument('<date>', 'YYYY-MM-DD')
+    .action((date) => lockCommand(context(), date));
+
+  program.command('accounts').description('list accounts, declared and used, with their types')
+    .option('--json', 'machine-readable output')
+    .action((options) => accountsCommand(context(), options));
+
+  program.command('import').description('import a ledger/hledger journal, a beancount file or a bank CSV (all or nothing; again adds nothing)')
+    .argument('<file>')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['ledger', 'beancount', 'csv']))
+    .option('--rules <file>', 'CSV rules file (default: FILE.rules)')
+    .action((file, options) => importCommand(context(), file, options));
+
+  program.command('export').description('write the books for hledger/ledger, beancount or a spreadsheet')
+    .addOption(new Option('--format <format>', 'output format').choices(['ledger', 'beancount', 'csv']).default('ledger'))
+    .option('-o, --out <file>', 'write to a file (atomically) instead of standard output')
+    .action((options) => exportCommand(context(), options));
+
+  columns(periodOptions(program.command('balance').alias('bal').description('account balances (a tree including subaccounts, or --flat)')
+    .option('--flat', 'each account\'s own postings only, full names')
+    .option('--depth <n>', 'fold deeper accounts into their ancestor at this depth')))
+    .action((options) => balanceCommand(context(), options));
+
+  periodOptions(program.command('register').alias('reg').description('postings to matching accounts with a running total')
+    .argument('[pattern]', 'case-insensitive regular expression on account names'))
+    .action((pattern, options) => registerCommand(context(), pattern, options));
+
+  periodOptions(program.command('trialbalance').alias('tb').description('every account with debit and credit totals'))
+    .action((options) => trialBalanceCommand(context(), options));
+
+  columns(periodOptions(program.command('balancesheet').alias('bs').description('assets, liabilities and equity')))
+    .action((options) => balanceSheetCommand(context(), options));
+
+  columns(periodOptions(program.command('incomestatement').alias('is').description('income, expenses and net income')))
+    .action((options) => incomeStatementCommand(context(), options));
+
+  program.command('rejected').description('entries in the documents that do not count, and why (exit 1 if any)')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => setExitCode(await rejectedCommand(context(), options)));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import {
+  type ParsedBook, type ReadIncludedFile, TallystickError, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
+  importCsv, parseBeancount, parseCsvRules, parseJournal,
+} from '@tallystick/core';
+import { type BookView, type NewEntry, crypto, declarationKey } from '@tallystick/sync';
+import { type CommandContext, loadBookView, openFolder, openStore, print, unlockSigner, warn } from '../context.js';
+import { checkNotLocked, writeEntries } from '../write-entries.js';
+
+export type ImportFormat = 'ledger' | 'beancount' | 'csv';
+
+export interface ImportOptions {
+  format?: ImportFormat;
+  rules?: string;
+}
+
+/**
+ * Imports a journal, beancount file or bank CSV. All or nothing: the whole file is parsed and checked
+ * (syntax, balancing, balance assertions, lock date) before anything is written, and the write itself
+ * is atomic. Importing the same file again adds nothing: each transaction carries an import key (its
+ * content and its occurrence number among identical transactions of the file).
+ */
+export async function importCommand(context: CommandContext, file: string, options: ImportOptions): Promise<void> {
+  const format = options.format ?? detectFormat(file);
+  const parsed = await parseFile(file, format, options.rules);
+  for (const warning of parsed.warnings) warn(context, `${warning.source.file}:${warning.source.line}: warning: ${warning.message}`);
+  const failures = checkBalanceAssertions(parsed);
+  if (failures.length > 0) {
+    throw new TallystickError('balance_assertion_failed', `${failures.map((failure) => failure.message).join('\n')}\nnothing was imported`);
+  }
+  const view = await loadBookView(context);
+  const { entries, skipped } = newEntriesOf(parsed, format, view);
+  checkNotLocked(view, entries.flatMap((entry) => {
+    const date = (entry.payload as { date?: string }).date;
+    return date ? [{ date, what: entry.kind === 'transaction' ? `"${(entry.payload as { description: string }).description}"` : `a ${entry.kind}` }] : [];
+  }));
+  const transactionCount = entries.filter((entry) => entry.kind === 'transaction').length;
+  if (entries.length === 0) {
+    print(context, `Nothing new in ${file}: all ${skipped} entries were imported before.`);
+    return;
+  }
+  const folder = await openFolder(context);
+  const signer = await unlockSigner(context, folder);
+  const store = await openStore(context, folder);
+  try {
+    await writeEntries(context, store, signer, entries);
+  } finally {
+    await store.close();
+  }
+  print(context, `Imported ${transactionCount} transaction${transactionCount === 1 ? '' : 's'} and ${entries.length - transactionCount} declaration${entries.length - transactionCount === 1 ? '' : 's'} from ${file}${skipped > 0 ? ` (${skipped} already present, skipped)` : ''}.`);
+}
+
+export function detectFormat(file: string): ImportFormat {
+  const extension = extname(file).toLowerCase();
+  if (['.beancount', '.bean'].includes(extension)) return 'beancount';
+  if (['.csv', '.tsv'].includes(extension)) return 'csv';
+  if (['.journal', '.ledger', '.hledger', '.dat', '.j', '.txt'].includes(extension)) return 'ledger';
+  throw new TallystickError('unknown_format', `cannot tell the format of ${file} from its extension; pass --format ledger|beancount|csv`);
+}
+
+async function parseFile(file: string, format: ImportFormat, rulesFile: string | undefined): Promise<ParsedBook> {
+  const text = await readText(file);
+  const name = file;
+  switch (format) {
+    case 'ledger': return parseJournal(text, { file: name, readIncludedFile: includeReader });
+    case 'beancount': return parseBeancount(text, { file: name, readIncludedFile: includeReader });
+    case 'csv': {
+      const rulesPath = rulesFile ?? `${file}.rules`;
+      const rulesText = await readText(rulesPath, rulesFile === undefined ? `no rules file: pass --rules FILE, or put the rules in ${rulesPath}` : undefined);
+      return importCsv(text, parseCsvRules(rulesText, rulesPath), { file: name });
+    }
+  }
+}
+
+async function readText(path: string, missingMessage?: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TallystickError('file_not_found', missingMessage ?? `${path}: no such file`);
+    if (code === 'EISDIR') throw new TallystickError('file_not_found', `${path} is a folder, not a file`);
+    throw error;
+  }
+}
+
+/** `include` paths are relative to the including file, as in ledger, hledger and beancount. */
+const includeReader: ReadIncludedFile = (path, fromFile) => {
+  const resolved = resolve(dirname(fromFile), path);
+  try {
+    return { file: resolved, text: readFileSync(resolved, 'utf8') };
+  } catch {
+    throw new TallystickError('include_not_found', `${fromFile}: included file ${path} (${resolved}) cannot be read`);
+  }
+};
+
+/** The entries a file adds, leaving out what the books already hold. */
+export function newEntriesOf(parsed: ParsedBook, format: ImportFormat, view: Pick<BookView, 'importKeys' | 'declarationKeys'>): { entries: NewEntry[]; skipped: number } {
+  const entries: NewEntry[] = [];
+  let skipped = 0;
+  const addDeclaration = (entry: NewEntry) => {
+    if (view.declarationKeys.has(declarationKey(entry.kind, entry.payload))) skipped += 1;
+    else entries.push(entry);
+  };
+  for (const { value } of parsed.commodities) addDeclaration({ kind: 'commodity', payload: withoutUndefined({ symbol: value.symbol, precision: value.precision, format: value.format, metadata: value.metadata }) });
+  for (const { value } of parsed.accounts) addDeclaration({ kind: 'account', payload: withoutUndefined({ account: value.account, open: value.open, close: value.close, type: value.type, commodities: value.commodities ? [...value.commodities] : undefined, note: value.note, metadata: value.metadata }) });
+  for (const { value } of parsed.prices) addDeclaration({ kind: 'price', payload: { date: value.date, commodity: value.commodity, price: encodeAmount(value.price) } });
+  for (const { value } of parsed.assertions) addDeclaration({ kind: 'assertion', payload: { date: value.date, account: value.account, amount: encodeAmount(value.amount) } });
+  const occurrences = new Map<string, number>();
+  for (const { value } of parsed.transactions) {
+    const content = canonicalJson(encodeTransaction(value));
+    const occurrence = occurrences.get(content) ?? 0;
+    occurrences.set(content, occurrence + 1);
+    const importKey = crypto.sha256Hex(`${format}\u0000${content}\u0000${occurrence}`);
+    if (view.importKeys.has(importKey)) { skipped += 1; continue; }
+    entries.push({ kind: 'transaction', payload: encodeTransaction(value, { importKey }) });
+  }
+  return { entries, skipped };
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(record: T): T {
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return record;
+}
+

@@ -1,0 +1,126 @@
+import { readdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { TallystickError } from '@tallystick/core';
+import {
+  type BookView, CoopStore, DataFolder, type NodeEntrySigner, defaultDataDir, readCurrentIndex, rebuildIndex, unlockDeviceKeyFile,
+} from '@tallystick/sync';
+
+/** What every command gets: where the data is, how to talk to the user, the clock. */
+export interface CommandContext {
+  readonly dataDir: string;
+  readonly coop?: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => Date;
+}
+
+export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  return option ?? defaultDataDir(env);
+}
+
+export function print(context: CommandContext, text: string): void {
+  context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function warn(context: CommandContext, text: string): void {
+  context.stderr.write(`${text}\n`);
+}
+
+/** A progress line on a terminal (rewritten in place, at most ~10 times a second); nothing otherwise. */
+export function progress(context: CommandContext, label: string): { update: (done: number, total: number) => void; done: () => void } {
+  if (!context.stderr.isTTY) return { update: () => undefined, done: () => undefined };
+  let last = 0;
+  return {
+    update: (done, total) => {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      context.stderr.write(`\r${label} ${done}/${total} (${total === 0 ? 100 : Math.floor((done * 100) / total)}%)`);
+    },
+    done: () => context.stderr.write('\r\u001b[K'),
+  };
+}
+
+export async function openFolder(context: CommandContext): Promise<DataFolder> {
+  return DataFolder.open(context.dataDir);
+}
+
+/** The passphrase: TALLYSTICK_PASSPHRASE, else asked on the terminal without echo. */
+export async function readPassphrase(context: CommandContext, prompt = 'Passphrase: '): Promise<string> {
+  const fromEnv = context.env.TALLYSTICK_PASSPHRASE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (!context.stdin.isTTY) {
+    throw new TallystickError('no_passphrase', 'a passphrase is needed to sign entries: set TALLYSTICK_PASSPHRASE, or run on a terminal to be asked');
+  }
+  return askHidden(context, prompt);
+}
+
+async function askHidden(context: CommandContext, prompt: string): Promise<string> {
+  const output = context.stderr as NodeJS.WritableStream & { write: (chunk: string) => boolean };
+  let muted = false;
+  const muting = new (await import('node:stream')).Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (!muted) output.write(chunk.toString());
+      callback();
+    },
+  });
+  const readline = createInterface({ input: context.stdin, output: muting, terminal: true });
+  try {
+    output.write(prompt);
+    muted = true;
+    const answer = await new Promise<string>((resolve) => readline.question('', resolve));
+    output.write('\n');
+    return answer;
+  } finally {
+    readline.close();
+  }
+}
+
+export async function unlockSigner(context: CommandContext, folder: DataFolder): Promise<NodeEntrySigner> {
+  return unlockDeviceKeyFile(folder.keyPath, await readPassphrase(context));
+}
+
+/**
+ * The book for read-only commands: from the index when it is current (no document load, no signature
+ * checks), else rebuilt from the documents. A write-ahead batch left by a killed process forces the
+ * slow path, which replays it first.
+ */
+export async function loadBookView(context: CommandContext): Promise<BookView> {
+  const folder = await openFolder(context);
+  const coopId = folder.coopId(context.coop);
+  if (!(await hasPendingBatches(folder))) {
+    const view = await readCurrentIndex(folder, coopId);
+    if (view) return view;
+  }
+  const store = await CoopStore.open(folder, coopId, (problem) => warn(context, `tallystick: storage: ${problem.reason}: ${problem.path} was put aside as ${problem.quarantinedAs}`));
+  try {
+    const bar = progress(context, 'reading documents');
+    const { view } = await rebuildIndex(store, { onProgress: bar.update });
+    bar.done();
+    return view;
+  } finally {
+    await store.close();
+  }
+}
+
+async function hasPendingBatches(folder: DataFolder): Promise<boolean> {
+  try {
+    return (await readdir(folder.pendingDir)).some((name) => name.endsWith('.json'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Opens the co-op's store for writing, reporting damaged chunks as they are found. */
+export async function openStore(context: CommandContext, folder: DataFolder): Promise<CoopStore> {
+  return CoopStore.open(folder, context.coop, (problem) => warn(context, `tallystick: storage: ${problem.reason}: ${problem.path} was put aside as ${problem.quarantinedAs}`));
+}
+
+/** Today's date in the local time zone, as a bookkeeper means "today". */
+export function today(now: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}

@@ -1,0 +1,35 @@
+import { type Entry, type IsoDate, TallystickError } from '@tallystick/core';
+import { type BookView, type CoopStore, type NewEntry, type NodeEntrySigner, rebuildIndex } from '@tallystick/sync';
+import { type CommandContext, progress } from './context.js';
+
+/**
+ * Signs and saves entries written together, then brings the index up to date. Returns only once
+ * everything is on disk: a command may say "saved" after this and not before.
+ */
+export async function writeEntries(context: CommandContext, store: CoopStore, signer: NodeEntrySigner, entries: readonly NewEntry[]): Promise<{ written: Entry[]; view: BookView }> {
+  const signBar = progress(context, 'signing');
+  const written: Entry[] = [];
+  const now = context.now();
+  // Signing is the slow part of a large import: do it in slices so the progress line moves.
+  const slice = 5000;
+  for (let start = 0; start < entries.length; start += slice) {
+    written.push(...store.signEntries(entries.slice(start, start + slice), signer, now, start));
+    signBar.update(Math.min(start + slice, entries.length), entries.length);
+  }
+  signBar.done();
+  const saveBar = progress(context, 'saving');
+  await store.appendEntries(written, saveBar.update);
+  saveBar.done();
+  const { view } = await rebuildIndex(store, { trusted: written });
+  return { written, view };
+}
+
+/** Refuses dates on or before the lock date, listing each, before anything is written. */
+export function checkNotLocked(view: Pick<BookView, 'lockedThrough'>, dated: readonly { date: string; what: string }[]): void {
+  const locked = view.lockedThrough;
+  if (!locked) return;
+  const refused = dated.filter((item) => item.date <= locked);
+  if (refused.length === 0) return;
+  const shown = refused.slice(0, 10).map((item) => `  ${item.what} dated ${item.date}`).join('\n');
+  throw new TallystickError('period_locked', `the books are locked through ${locked as IsoDate}; nothing was written. ${refused.length} entr${refused.length === 1 ? 'y is' : 'ies are'} dated on or before it:\n${shown}${refused.length > 10 ? `\n  … and ${refused.length - 10} more` : ''}\nDate corrections after the lock date (a reversing entry), or unlock by vote.`);
+}

@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
+  type Member, type RejectedEntry, type ReportInput, type ReportPosting, Decimal, assert, canonicalJson, declaredAccountTypes,
+  materialize,
+} from '@tallystick/core';
+import { type CoopStore, crypto } from './coop-store.js';
+import { type DataFolder } from './data-folder.js';
+import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
+
+/**
+ * A local, derived, rebuildable index of one co-op's books, so that a cold report need not load every
+ * document and re-verify every signature (ledger-cli answers `bal` on 100k transactions in ~1 s).
+ *
+ * Two files in index/:
+ * - `<coop>.entries`: every entry this device has verified, as `SIG<TAB>TEXT` lines. An entry's id is
+ *   the hash of its text, so an entry once verified never needs verifying again; rebuilding after a
+ *   change re-checks only entries not in this file.
+ * - `<coop>.report.json`: what the materializer decided, in compact columns (postings as account and
+ *   commodity numbers and decimal strings), plus declarations, rejected entries and import keys.
+ * Both record the storage fingerprint they were built at; a report reads them only if it still matches
+ * (any document change, from this process, another one or a peer, changes it). Each file carries a
+ * SHA-256 of its content; a damaged index is rebuilt, never trusted.
+ */
+export const INDEX_VERSION = 1;
+
+interface ReportIndex {
+  format: 'tallystick-report-index';
+  version: number;
+  coop: string;
+  fingerprint: string;
+  coopName: string;
+  members: Member[];
+  lockedThrough?: string;
+  accounts: AccountDeclaration[];
+  commodities: CommodityDeclaration[];
+  accountNames: string[];
+  commodityNames: string[];
+  txId: string[];
+  txDate: string[];
+  txDescription: string[];
+  /** index of each transaction's first posting; postings of transaction i are [txStart[i], txStart[i+1]) */
+  txStart: number[];
+  postingAccount: number[];
+  postingCommodity: number[];
+  postingQuantity: string[];
+  importKeys: string[];
+  /** `declarationKey` of every declaration-like entry (account, commodity, price, assertion) present */
+  declarationKeys: string[];
+  reversedBy: [string, string][];
+  rejected: RejectedEntry[];
+}
+
+/** What read-only commands see: report input without building transactions, and the book's facts. */
+export interface BookView {
+  readonly coopName: string;
+  readonly members: readonly Member[];
+  readonly lockedThrough?: IsoDate;
+  readonly accounts: readonly AccountDeclaration[];
+  readonly commodities: readonly CommodityDeclaration[];
+  readonly transactionCount: number;
+  readonly rejected: readonly RejectedEntry[];
+  readonly importKeys: ReadonlySet<string>;
+  readonly declarationKeys: ReadonlySet<string>;
+  readonly reversedBy: ReadonlyMap<string, string>;
+  readonly transactionIds: ReadonlySet<string>;
+  reportInput(): ReportInput;
+  /** Every account used or declared, sorted. */
+  accountNames(): AccountName[];
+}
+
+export function indexPaths(folder: DataFolder, coopId: string): { entries: string; report: string } {
+  return { entries: join(folder.indexDir, `${coopId}.entries`), report: join(folder.indexDir, `${coopId}.report.json`) };
+}
+
+/**
+ * The fast path: the book as of the current storage state, from the index alone (no Automerge load),
+ * or undefined when the index is missing, stale or damaged.
+ */
+export async function readCurrentIndex(folder: DataFolder, coopId: string): Promise<BookView | undefined> {
+  const fingerprint = await new FileStorageAdapter(folder.storageDir).fingerprint();
+  const index = await readChecked<ReportIndex>(indexPaths(folder, coopId).report);
+  if (!index || index.format !== 'tallystick-report-index' || index.version !== INDEX_VERSION || index.coop !== coopId || index.fingerprint !== fingerprint) return undefined;
+  return viewOfIndex(index);
+}
+
+/**
+ * Loads every entry from the documents (re-verifying only entries not verified before), materializes
+ * the book, and rewrites the index at the current fingerprint. `trusted` are entries this process
+ * just signed (no need to verify its own signatures).
+ */
+export async function rebuildIndex(store: CoopStore, options: { trusted?: readonly Entry[]; onProgress?: (done: number, total: number) => void } = {}): Promise<{ book: Book; view: BookView }> {
+  const paths = indexPaths(store.folder, store.coopId);
+  const knownGood = await readVerifiedEntries(paths.entries);
+  for (const entry of options.trusted ?? []) knownGood.set(entry.id, entry);
+  const fingerprint = await store.storage.fingerprint();
+  const read = await store.readEntries({ knownGood, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const book = materialize(read);
+  const index = indexOfBook(book, store.coopId, fingerprint);
+  index.declarationKeys = read.entries
+    .filter((entry) => DECLARATION_KINDS.has(entry.body.kind))
+    .map((entry) => declarationKey(entry.body.kind, entry.body.payload));
+  await writeChecked(paths.entries, read.entries.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n'));
+  await writeChecked(paths.report, JSON.stringify(index));
+  return { book, view: viewOfIndex(index) };
+}
+
+async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
+  const text = await readChecked<string>(path, false);
+  const entries = new Map<string, Entry>();
+  if (typeof text !== 'string' || text.length === 0) return entries;
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const stored = { sig: line.slice(0, tab), text: line.slice(tab + 1) };
+    const id = crypto.sha256Hex(stored.text) as EntryId;
+    // The file is ours and checksummed; we trust the signature check made when it was written.
+    const body = JSON.parse(stored.text) as Entry['body'];
+    entries.set(id, { id, body, stored });
+  }
+  return entries;
+}
+
+function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportIndex {
+  const accountNumbers = new Map<string, number>();
+  const commodityNumbers = new Map<string, number>();
+  const number = (map: Map<string, number>, key: string) => {
+    let value = map.get(key);
+    if (value === undefined) { value = map.size; map.set(key, value); }
+    return value;
+  };
+  const index: ReportIndex = {
+    format: 'tallystick-report-index', version: INDEX_VERSION, coop: coopId, fingerprint,
+    coopName: book.coopName, members: [...book.members],
+    ...(book.lockedThrough ? { lockedThrough: book.lockedThrough } : {}),
+    accounts: [...book.accounts.values()], commodities: [...book.commodities.values()],
+    accountNames: [], commodityNames: [], txId: [], txDate: [], txDescription: [], txStart: [],
+    postingAccount: [], postingCommodity: [], postingQuantity: [],
+    importKeys: [], declarationKeys: [], reversedBy: [...book.reversedBy], rejected: [...book.rejected],
+  };
+  for (const recorded of book.transactions) {
+    const { transaction } = recorded;
+    index.txId.push(recorded.id);
+    index.txDate.push(transaction.date);
+    index.txDescription.push(transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description);
+    index.txStart.push(index.postingAccount.length);
+    if (recorded.importKey) index.importKeys.push(recorded.importKey);
+    for (const posting of transaction.postings) {
+      index.postingAccount.push(number(accountNumbers, posting.account));
+      index.postingCommodity.push(number(commodityNumbers, posting.amount.commodity));
+      index.postingQuantity.push(posting.amount.quantity.toString());
+    }
+  }
+  index.accountNames = [...accountNumbers.keys()];
+  index.commodityNames = [...commodityNumbers.keys()];
+  return index;
+}
+
+function viewOfIndex(index: ReportIndex): BookView {
+  const accounts = index.accountNames as AccountName[];
+  const commodities = index.commodityNames;
+  return {
+    coopName: index.coopName,
+    members: index.members,
+    ...(index.lockedThrough ? { lockedThrough: index.lockedThrough as IsoDate } : {}),
+    accounts: index.accounts,
+    commodities: index.commodities,
+    transactionCount: index.txId.length,
+    rejected: index.rejected,
+    importKeys: new Set(index.importKeys),
+    declarationKeys: new Set(index.declarationKeys),
+    reversedBy: new Map(index.reversedBy),
+    transactionIds: new Set(index.txId),
+    reportInput: () => ({
+      accountTypes: declaredAccountTypes(index.accounts),
+      postings: {
+        *[Symbol.iterator](): Iterator<ReportPosting> {
+          const count = index.txId.length;
+          for (let tx = 0; tx < count; tx += 1) {
+            const end = tx + 1 < count ? index.txStart[tx + 1]! : index.postingAccount.length;
+            const date = index.txDate[tx] as IsoDate;
+            const transactionId = index.txId[tx]!;
+            const description = index.txDescription[tx]!;
+            for (let p = index.txStart[tx]!; p < end; p += 1) {
+              const account = accounts[index.postingAccount[p]!];
+              const commodity = commodities[index.postingCommodity[p]!];
+              assert(account !== undefined && commodity !== undefined, 'index posting refers to an unknown account or commodity');
+              yield { date, account, amount: { commodity, quantity: Decimal.parse(index.postingQuantity[p]!) }, transactionId, description };
+            }
+          }
+        },
+      },
+    }),
+    accountNames: () => [...new Set([...accounts, ...index.accounts.map((declaration) => declaration.account)])].sort(),
+  };
+}
+
+const DECLARATION_KINDS: ReadonlySet<string> = new Set(['account', 'commodity', 'price', 'assertion']);
+
+/** Identifies a declaration by its content, so that importing the same directives twice adds nothing. */
+export function declarationKey(kind: string, payload: unknown): string {
+  return crypto.sha256Hex(`${kind}\u0000${canonicalJson(payload)}`);
+}
+
+/** Index files end with a line holding the SHA-256 of what precedes it. */
+async function writeChecked(path: string, content: string): Promise<void> {
+  const digest = createHash('sha256').update(content).digest('hex');
+  await writeFileAtomic(path, Buffer.from(`${content}\n#sha256:${digest}`));
+}
+
+async function readChecked<T>(path: string, parseJson = true): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const marker = text.lastIndexOf('\n#sha256:');
+  if (marker < 0) return undefined;
+  const content = text.slice(0, marker);
+  if (createHash('sha256').update(content).digest('hex') !== text.slice(marker + 9)) return undefined;
+  try {
+    return (parseJson ? JSON.parse(content) : content) as T;
+  } catch {
+    return undefined;
+  }
+}
+
