@@ -31,5 +31,5 @@ export function checkNotLocked(view: Pick<BookView, 'lockedThrough'>, dated: rea
   const refused = dated.filter((item) => item.date <= locked);
   if (refused.length === 0) return;
   const shown = refused.slice(0, 10).map((item) => `  ${item.what} dated ${item.date}`).join('\n');
-  throw new TallystickError('period_locked', `the books are locked through ${locked as IsoDate}; nothing was written. ${refused.length} entr${refused.length === 1 ? 'y is' : 'ies are'} dated on or before it:\n${shown}${refused.length > 10 ? `\n  … and ${refused.length - 10} more` : ''}\nDate corrections after the lock date (a reversing entry), or unlock by vote.`);
+  throw new TallystickError('period_locked', `the books are locked through ${locked as IsoDate}; nothing was written. ${refused.length} entr${refused.length === 1 ? 'y is' : 'ies are'} dated on or before it:\n${shown}${refused.length > 10 ? `\n  … and ${refused.length - 10} more` : ''}\nDate the entry after the lock date (a correction of a closed period is a reversing entry dated now).`);
 }
