@@ -1,9 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { TallystickError } from '@tallystick/core';
-import {
-  type BookView, CoopStore, DataFolder, type NodeEntrySigner, defaultDataDir, readCurrentIndex, rebuildIndex, unlockDeviceKeyFile,
-} from '@tallystick/sync';
+import type { CoopStore, NodeEntrySigner } from '@tallystick/sync';
+// The cold-report fast path loads neither Automerge nor the store: only these two small modules.
+import { type BookView, readCurrentIndex } from '@tallystick/sync/book-index';
+import { DataFolder, defaultDataDir } from '@tallystick/sync/data-folder';
+
+/** The store and everything Automerge, loaded only by commands that need the documents. */
+export async function loadSync(): Promise<typeof import('@tallystick/sync')> {
+  return import('@tallystick/sync');
+}
 
 /** What every command gets: where the data is, how to talk to the user, the clock. */
 export interface CommandContext {
@@ -79,6 +85,7 @@ async function askHidden(context: CommandContext, prompt: string): Promise<strin
 }
 
 export async function unlockSigner(context: CommandContext, folder: DataFolder): Promise<NodeEntrySigner> {
+  const { unlockDeviceKeyFile } = await loadSync();
   return unlockDeviceKeyFile(folder.keyPath, await readPassphrase(context));
 }
 
@@ -94,6 +101,7 @@ export async function loadBookView(context: CommandContext): Promise<BookView> {
     const view = await readCurrentIndex(folder, coopId);
     if (view) return view;
   }
+  const { CoopStore, rebuildIndex } = await loadSync();
   const store = await CoopStore.open(folder, coopId, (problem) => warn(context, `tallystick: storage: ${problem.reason}: ${problem.path} was put aside as ${problem.quarantinedAs}`));
   try {
     const bar = progress(context, 'reading documents');
@@ -116,6 +124,7 @@ async function hasPendingBatches(folder: DataFolder): Promise<boolean> {
 
 /** Opens the co-op's store for writing, reporting damaged chunks as they are found. */
 export async function openStore(context: CommandContext, folder: DataFolder): Promise<CoopStore> {
+  const { CoopStore } = await loadSync();
   return CoopStore.open(folder, context.coop, (problem) => warn(context, `tallystick: storage: ${problem.reason}: ${problem.path} was put aside as ${problem.quarantinedAs}`));
 }
 

@@ -1,17 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TallystickError } from '@tallystick/core';
 import { type CommandContext, resolveDataDir } from './context.js';
-import { accountsCommand } from './commands/accounts.js';
-import { addCommand } from './commands/add.js';
-import { exportCommand } from './commands/export.js';
-import { importCommand } from './commands/import.js';
-import { initCommand } from './commands/init.js';
-import { lockCommand } from './commands/lock.js';
-import { rejectedCommand } from './commands/rejected.js';
-import {
-  balanceCommand, balanceSheetCommand, incomeStatementCommand, registerCommand, trialBalanceCommand,
-} from './commands/reports.js';
-import { reverseCommand } from './commands/reverse.js';
+// Commands are loaded when run, so `balance` does not pay for Automerge or the importers.
 
 export interface MainEnvironment {
   stdout?: CommandContext['stdout'];
@@ -78,61 +68,61 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
   program.command('init').description('found a co-op on this device (makes the device key on first use)')
     .requiredOption('--coop <name>', 'the co-op\'s name')
     .requiredOption('--member <name>', 'your name as the founding member')
-    .action((options) => initCommand(context(), options));
+    .action(async (options) => (await import('./commands/init.js')).initCommand(context(), options));
 
   program.command('add').description('record a transaction (asks on a terminal; flags for scripts)')
     .option('-d, --date <date>', 'YYYY-MM-DD (default today)')
     .option('--description <text>', 'what it was')
     .option('--payee <name>', 'who it was with')
     .option('-p, --posting <posting>', '"ACCOUNT  AMOUNT" (two spaces between); repeat; one may omit the amount', collect, [])
-    .action((options) => addCommand(context(), options));
+    .action(async (options) => (await import('./commands/add.js')).addCommand(context(), options));
 
   program.command('reverse').description('correct a transaction with a reversing entry (nothing is edited or deleted)')
     .argument('<txid>', 'transaction id or unique prefix (as `register` shows)')
     .option('-d, --date <date>', 'date of the reversal (default today)')
     .option('--description <text>', 'description of the reversal')
-    .action((id, options) => reverseCommand(context(), id, options));
+    .action(async (id, options) => (await import('./commands/reverse.js')).reverseCommand(context(), id, options));
 
   program.command('lock').description('close the period through DATE: no new entry may be dated on or before it')
     .argument('<date>', 'YYYY-MM-DD')
-    .action((date) => lockCommand(context(), date));
+    .action(async (date) => (await import('./commands/lock.js')).lockCommand(context(), date));
 
   program.command('accounts').description('list accounts, declared and used, with their types')
     .option('--json', 'machine-readable output')
-    .action((options) => accountsCommand(context(), options));
+    .action(async (options) => (await import('./commands/accounts.js')).accountsCommand(context(), options));
 
   program.command('import').description('import a ledger/hledger journal, a beancount file or a bank CSV (all or nothing; again adds nothing)')
     .argument('<file>')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['ledger', 'beancount', 'csv']))
     .option('--rules <file>', 'CSV rules file (default: FILE.rules)')
-    .action((file, options) => importCommand(context(), file, options));
+    .action(async (file, options) => (await import('./commands/import.js')).importCommand(context(), file, options));
 
   program.command('export').description('write the books for hledger/ledger, beancount or a spreadsheet')
     .addOption(new Option('--format <format>', 'output format').choices(['ledger', 'beancount', 'csv']).default('ledger'))
     .option('-o, --out <file>', 'write to a file (atomically) instead of standard output')
-    .action((options) => exportCommand(context(), options));
+    .action(async (options) => (await import('./commands/export.js')).exportCommand(context(), options));
 
   columns(periodOptions(program.command('balance').alias('bal').description('account balances (a tree including subaccounts, or --flat)')
     .option('--flat', 'each account\'s own postings only, full names')
     .option('--depth <n>', 'fold deeper accounts into their ancestor at this depth')))
-    .action((options) => balanceCommand(context(), options));
+    .action(async (options) => (await import('./commands/reports.js')).balanceCommand(context(), options));
 
   periodOptions(program.command('register').alias('reg').description('postings to matching accounts with a running total')
     .argument('[pattern]', 'case-insensitive regular expression on account names'))
-    .action((pattern, options) => registerCommand(context(), pattern, options));
+    .action(async (pattern, options) => (await import('./commands/reports.js')).registerCommand(context(), pattern, options));
 
   periodOptions(program.command('trialbalance').alias('tb').description('every account with debit and credit totals'))
-    .action((options) => trialBalanceCommand(context(), options));
+    .action(async (options) => (await import('./commands/reports.js')).trialBalanceCommand(context(), options));
 
   columns(periodOptions(program.command('balancesheet').alias('bs').description('assets, liabilities and equity')))
-    .action((options) => balanceSheetCommand(context(), options));
+    .action(async (options) => (await import('./commands/reports.js')).balanceSheetCommand(context(), options));
 
   columns(periodOptions(program.command('incomestatement').alias('is').description('income, expenses and net income')))
-    .action((options) => incomeStatementCommand(context(), options));
+    .action(async (options) => (await import('./commands/reports.js')).incomeStatementCommand(context(), options));
 
   program.command('rejected').description('entries in the documents that do not count, and why (exit 1 if any)')
     .option('--json', 'machine-readable output')
-    .action(async (options) => setExitCode(await rejectedCommand(context(), options)));
+    .action(async (options) => setExitCode(await (await import('./commands/rejected.js')).rejectedCommand(context(), options)));
 
   return program;
 }

@@ -6,7 +6,8 @@ import {
   type Member, type RejectedEntry, type ReportInput, type ReportPosting, Decimal, assert, canonicalJson, declaredAccountTypes,
   materialize,
 } from '@tallystick/core';
-import { type CoopStore, crypto } from './coop-store.js';
+import type { CoopStore } from './coop-store.js';
+import { nodeEntryCrypto as crypto } from './node-crypto.js';
 import { type DataFolder } from './data-folder.js';
 import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
 
@@ -20,6 +21,7 @@ import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
  *   change re-checks only entries not in this file.
  * - `<coop>.report.json`: what the materializer decided, in compact columns (postings as account and
  *   commodity numbers and decimal strings), plus declarations, rejected entries and import keys.
+ * This module must not load Automerge (it is the cold-report fast path); CoopStore is a type import.
  * Both record the storage fingerprint they were built at; a report reads them only if it still matches
  * (any document change, from this process, another one or a peer, changes it). Each file carries a
  * SHA-256 of its content; a damaged index is rebuilt, never trusted.

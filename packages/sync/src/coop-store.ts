@@ -10,7 +10,7 @@ import { type DataFolder } from './data-folder.js';
 import { ImmutableString } from '@automerge/automerge';
 import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, datedPayload, decodePack, encodePack, monthOfDate } from './documents.js';
 import { FileStorageAdapter, type StorageProblem, writeFileAtomic } from './file-storage-adapter.js';
-import { NodeEntryCrypto } from './node-crypto.js';
+import { nodeEntryCrypto } from './node-crypto.js';
 
 /**
  * One co-op's books on this device: opens its documents through automerge-repo over the crash-safe
@@ -28,7 +28,7 @@ export interface NewEntry<K extends EntryKind = EntryKind> {
   readonly payload: PayloadOf<K>;
 }
 
-export const crypto = new NodeEntryCrypto();
+export const crypto = nodeEntryCrypto;
 
 export class CoopStore {
   readonly folder: DataFolder;

@@ -33,6 +33,9 @@ export class NodeEntryCrypto implements EntryCrypto {
   }
 }
 
+/** The one instance the process uses (it caches parsed public keys). */
+export const nodeEntryCrypto = new NodeEntryCrypto();
+
 export class NodeEntrySigner implements EntrySigner {
   readonly publicKey: DeviceKey;
   private readonly privateKey: KeyObject;

@@ -3,7 +3,7 @@ import {
   commodityStyles, incomeStatementReport, parseIsoDate, registerReport, renderBalanceReport, renderBalanceSheet, renderIncomeStatement,
   renderRegister, renderTrialBalance, trialBalanceReport,
 } from '@tallystick/core';
-import { type BookView } from '@tallystick/sync';
+import type { BookView } from '@tallystick/sync';
 import { type CommandContext, loadBookView, print, warn } from '../context.js';
 
 export interface PeriodFlags {
