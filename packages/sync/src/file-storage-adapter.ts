@@ -77,7 +77,7 @@ export class FileStorageAdapter implements StorageAdapterInterface {
 
   async loadRange(keyPrefix: StorageKey): Promise<Chunk[]> {
     const chunks: Chunk[] = [];
-    for (const path of await listFiles(this.pathOf(keyPrefix))) {
+    for (const path of await this.filesUnder(keyPrefix)) {
       const data = await this.readChunk(path);
       if (data !== undefined) chunks.push({ key: this.keyOf(path), data });
     }
@@ -85,7 +85,7 @@ export class FileStorageAdapter implements StorageAdapterInterface {
   }
 
   async removeRange(keyPrefix: StorageKey): Promise<void> {
-    await this.track(rm(this.pathOf(keyPrefix), { recursive: true, force: true }));
+    await this.track(Promise.all(this.pathsOfPrefix(keyPrefix).map((path) => rm(path, { recursive: true, force: true }))));
   }
 
   /**
@@ -93,7 +93,21 @@ export class FileStorageAdapter implements StorageAdapterInterface {
    * document's stored state (chunk names are content hashes), used to tell whether an index is current.
    */
   async listKeys(keyPrefix: StorageKey = []): Promise<StorageKey[]> {
-    return (await listFiles(this.pathOf(keyPrefix))).map((path) => this.keyOf(path));
+    return (await this.filesUnder(keyPrefix)).map((path) => this.keyOf(path));
+  }
+
+  private async filesUnder(keyPrefix: StorageKey): Promise<string[]> {
+    return (await Promise.all(this.pathsOfPrefix(keyPrefix).map(listFiles))).flat();
+  }
+
+  /**
+   * Where keys starting with a prefix live. A prefix of one segment (a document id, or a name kept in
+   * misc/) or none says nothing of the folder a key's later segments pick, so it covers both.
+   */
+  private pathsOfPrefix(keyPrefix: StorageKey): string[] {
+    if (keyPrefix.length > 1) return [this.pathOf(keyPrefix)];
+    this.pathOf(keyPrefix); // refuses an unsafe segment
+    return [join(this.root, 'docs', ...keyPrefix), join(this.root, 'misc', ...keyPrefix)];
   }
 
   /**
@@ -115,7 +129,8 @@ export class FileStorageAdapter implements StorageAdapterInterface {
       throw error;
     }
     const problem = chunkProblem(bytes);
-    if (problem === undefined) return bytes.subarray(HEADER_BYTES);
+    // A plain Uint8Array, as the interface says: a Buffer's slice() shares memory where Uint8Array's copies.
+    if (problem === undefined) return new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.length - HEADER_BYTES);
     await this.quarantine(path, problem);
     return undefined;
   }
