@@ -20,8 +20,12 @@ export async function main(argv: readonly string[], environment: MainEnvironment
   const stderr = environment.stderr ?? process.stderr;
   let exitCode = 0;
   const program = buildProgram(environment, (code) => { exitCode = code; });
-  program.exitOverride();
-  program.configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
+  // Subcommands copy these settings only when created after them, so set them on each: otherwise a
+  // usage error in a subcommand (`balance --bogus`) exits 1 from inside commander instead of 2, past our output.
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride();
+    command.configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
+  }
   try {
     await program.parseAsync(argv as string[]);
     return exitCode;
