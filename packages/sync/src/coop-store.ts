@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type AutomergeUrl, type DocHandle, Repo } from '@automerge/automerge-repo';
 import {
   type CoopId, type Entry, type EntryBody, type EntryId, type EntryKind, type EntrySigner, type PayloadOf,
-  type RejectedEntry, TallystickError, assert, checkStoredEntry, createEntry, isControlKind,
+  type RejectedEntry, TallystickError, assert, checkStoredEntry, createEntry, isControlKind, materialize,
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
 import { ImmutableString } from '@automerge/automerge';
@@ -111,7 +111,9 @@ export class CoopStore {
 
   /**
    * The newest control entries (genesis, locks, …) in the catalog: those no other control entry names
-   * in its basis. A new entry names them as the rules it was written under.
+   * in its basis. A new entry names them as the rules it was written under. Only control entries the
+   * materializer accepts count: naming a rejected one (a non-member's lock, one with an unknown basis)
+   * would get the new entry rejected as `unknown_basis` on every peer.
    */
   controlHeads(): EntryId[] {
     const control: Entry[] = [];
@@ -122,8 +124,10 @@ export class CoopStore {
         if (checked.ok && isControlKind(checked.entry.body.kind) && checked.entry.body.coop === this.coopId) control.push(checked.entry);
       }
     }
-    const named = new Set(control.flatMap((entry) => entry.body.basis));
-    return control.filter((entry) => !named.has(entry.id)).map((entry) => entry.id).sort();
+    const rejected = new Set(materialize({ genesisId: this.genesisId, entries: control }).rejected.map((entry) => entry.id));
+    const accepted = control.filter((entry) => !rejected.has(entry.id));
+    const named = new Set(accepted.flatMap((entry) => entry.body.basis));
+    return accepted.filter((entry) => !named.has(entry.id)).map((entry) => entry.id).sort();
   }
 
   /** Signs new entries written together (an add, an import) with consecutive batch positions. */
