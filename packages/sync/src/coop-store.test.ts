@@ -1,0 +1,469 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImmutableString } from '@automerge/automerge';
+import { type AutomergeUrl } from '@automerge/automerge-repo';
+import {
+  type Book, type Entry, type ReportInput, balanceReport, canonicalJson, encodeTransaction, materialize, parseJournal, reportInputOfBook,
+} from '@tallystick/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { balancesOfPostings } from '../../../test/helpers/balances.js';
+import { indexPaths, readCurrentIndex, rebuildIndex } from './book-index.js';
+import { CoopStore, type NewEntry, crypto } from './coop-store.js';
+import { DataFolder } from './data-folder.js';
+import { type CatalogDoc, type PeriodDoc, decodePack } from './documents.js';
+import { writeFileAtomic } from './file-storage-adapter.js';
+import { NodeEntrySigner, generateDevicePrivateKey } from './node-crypto.js';
+
+/*
+ * The store on real files and real Automerge: what is appended is read back verified after a reopen,
+ * the derived index says exactly what the documents say and knows when it is stale, tampered or foreign
+ * entries are listed and never counted, and a write-ahead batch left behind is replayed once.
+ */
+
+let dir: string;
+const NOW = new Date('2024-06-01T10:00:00.000Z');
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tallystick-coop-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function foundCoop(): Promise<{ store: CoopStore; signer: NodeEntrySigner }> {
+  const folder = await DataFolder.open(dir, { create: true });
+  const signer = new NodeEntrySigner(generateDevicePrivateKey());
+  const store = await CoopStore.found(folder, { coopName: 'Bakery', memberName: 'Ada', signer, now: new Date('2024-01-01T08:00:00.000Z') });
+  return { store, signer };
+}
+
+/** A new process's view: the data folder read again from disk, the documents loaded from storage. */
+async function reopen(): Promise<CoopStore> {
+  return CoopStore.open(await DataFolder.open(dir));
+}
+
+/** A transaction as a journal would say it (one syntax, the real parser). */
+function transaction(date: string, description: string, ...postings: string[]): NewEntry<'transaction'> {
+  const parsed = parseJournal(`${date} ${description}\n${postings.map((posting) => `    ${posting}\n`).join('')}`, { file: 'test' });
+  expect(parsed.transactions).toHaveLength(1);
+  return { kind: 'transaction', payload: encodeTransaction(parsed.transactions[0]!.value) };
+}
+
+async function append(store: CoopStore, signer: NodeEntrySigner, entries: NewEntry[], now = NOW): Promise<Entry[]> {
+  const signed = store.signEntries(entries, signer, now);
+  await store.appendEntries(signed);
+  return signed;
+}
+
+function flatBalances(input: ReportInput): Record<string, string> {
+  return balancesOfPostings(input.postings);
+}
+
+/** Report input rows in a comparable form (amounts as normalized text). */
+function postingRows(input: ReportInput): string[] {
+  return [...input.postings].map((posting) => [
+    posting.date, posting.account, posting.amount.commodity, posting.amount.quantity.normalize().toString(), posting.transactionId,
+  ].join(' '));
+}
+
+async function readBook(store: CoopStore): Promise<Book> {
+  return materialize(await store.readEntries());
+}
+
+describe('CoopStore: append, close, reopen', () => {
+  it('reads back every entry, verified and unchanged, and the book counts what the rules allow', async () => {
+    const { store, signer } = await foundCoop();
+    const first = await append(store, signer, [
+      { kind: 'account', payload: { account: 'Assets:Bank', open: '2023-01-01', type: 'asset' } },
+      transaction('2024-01-05', 'flour', 'Expenses:Flour  40.00 USD', 'Assets:Bank'),
+      transaction('2024-01-20', 'sugar', 'Expenses:Sugar  12.50 USD', 'Assets:Bank'),
+      transaction('2023-11-10', 'old rent', 'Expenses:Rent  300 USD', 'Assets:Bank'),
+    ]);
+    const [lock] = await append(store, signer, [{ kind: 'lock', payload: { through: '2023-12-31' } }]);
+    expect(store.controlHeads()).toEqual([lock!.id]);
+    const later = await append(store, signer, [
+      transaction('2024-02-03', 'bread sold', 'Assets:Bank  99.99 USD', 'Income:Sales'),
+      transaction('2024-03-15', 'oven', 'Assets:Equipment  1200 USD', 'Liabilities:Loan'),
+      transaction('2023-12-15', 'backdated after the lock', 'Expenses:Rent  1 USD', 'Assets:Bank'),
+    ]);
+    expect(later.every((entry) => entry.body.basis.includes(lock!.id))).toBe(true);
+    const appended = [...first, lock!, ...later];
+    await store.close();
+
+    const reopened = await reopen();
+    try {
+      const read = await reopened.readEntries();
+      expect(read.unverified).toEqual([]);
+      expect(read.genesisId).toBe(reopened.genesisId);
+      const byId = new Map(read.entries.map((entry) => [entry.id, entry]));
+      expect(byId.size).toBe(read.entries.length);
+      expect([...byId.keys()].sort()).toEqual([reopened.genesisId, ...appended.map((entry) => entry.id)].sort());
+      for (const entry of appended) {
+        expect(byId.get(entry.id)!.stored).toEqual(entry.stored);
+        expect(crypto.verify(signer.publicKey, entry.stored.text, byId.get(entry.id)!.stored.sig)).toBe(true);
+      }
+      // Catalog plus one period document per month used: 2023-11, 2023-12, 2024-01, 2024-02, 2024-03.
+      expect(reopened.documentIds()).toHaveLength(6);
+      expect(reopened.controlHeads()).toEqual([lock!.id]);
+
+      const book = materialize(read);
+      const backdated = later[2]!;
+      expect(book.rejected).toEqual([expect.objectContaining({ id: backdated.id, code: 'period_locked' })]);
+      expect(book.transactions.map((recorded) => recorded.id).sort()).toEqual(
+        [...first.slice(1), ...later.slice(0, 2)].map((entry) => entry.id).sort(),
+      );
+      expect(book.lockedThrough).toBe('2023-12-31');
+      expect(book.accounts.get('Assets:Bank' as never)).toMatchObject({ type: 'asset', open: '2023-01-01' });
+      expect(flatBalances(reportInputOfBook(book))).toEqual({
+        'Assets:Bank\u0000USD': '-252.51',
+        'Assets:Equipment\u0000USD': '1200',
+        'Expenses:Flour\u0000USD': '40',
+        'Expenses:Rent\u0000USD': '300',
+        'Expenses:Sugar\u0000USD': '12.5',
+        'Income:Sales\u0000USD': '-99.99',
+        'Liabilities:Loan\u0000USD': '-1200',
+      });
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('keeps the order of a batch (n) and never duplicates an entry appended twice', async () => {
+    const { store, signer } = await foundCoop();
+    const entries = store.signEntries(Array.from({ length: 30 }, (_, index) => transaction('2024-04-01', `sale ${index}`, `Assets:Cash  ${index + 1} EUR`, 'Income:Sales')), signer, NOW);
+    await store.appendEntries(entries);
+    await store.appendEntries(entries.slice(0, 10));
+    await store.close();
+    const reopened = await reopen();
+    try {
+      const book = await readBook(reopened);
+      expect(book.transactions.map((recorded) => recorded.transaction.description)).toEqual(entries.map((entry) => (entry.body.payload as { description: string }).description));
+      expect(flatBalances(reportInputOfBook(book))['Income:Sales\u0000EUR']).toBe('-465');
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+describe('CoopStore index', () => {
+  it('gives the same report input as the full book, and is current exactly until the next append', async () => {
+    const { store, signer } = await foundCoop();
+    await append(store, signer, [
+      { kind: 'account', payload: { account: 'Assets:Till', type: 'asset' } },
+      { kind: 'account', payload: { account: 'Revenue:Bread', type: 'income' } },
+      transaction('2024-01-02', 'Mill Co | flour', 'Expenses:Flour  40.00 USD', 'Assets:Till'),
+      transaction('2024-01-02', 'bread', 'Assets:Till  15.25 USD', 'Revenue:Bread'),
+      transaction('2024-02-10', 'exchange', 'Assets:Till  10 EUR @ 1.10 USD', 'Assets:Till  -11.00 USD'),
+    ]);
+    await append(store, signer, [{ kind: 'lock', payload: { through: '2024-01-31' } }]);
+    await store.close();
+
+    const reopened = await reopen();
+    const folder = reopened.folder;
+    try {
+      expect(await readCurrentIndex(folder, reopened.coopId)).toBeUndefined();
+      const { book, view } = await rebuildIndex(reopened);
+      const fresh = materialize(await reopened.readEntries());
+      expect(book.transactions.map((recorded) => recorded.id)).toEqual(fresh.transactions.map((recorded) => recorded.id));
+      const current = await readCurrentIndex(folder, reopened.coopId);
+      expect(current).toBeDefined();
+      for (const candidate of [view, current!]) {
+        const input = candidate.reportInput();
+        expect(postingRows(input)).toEqual(postingRows(reportInputOfBook(fresh)));
+        expect(input.accountTypes).toEqual(reportInputOfBook(fresh).accountTypes);
+        expect(balanceReport(candidate.reportInput(), { mode: 'tree' })).toEqual(balanceReport(reportInputOfBook(fresh), { mode: 'tree' }));
+        expect(candidate.transactionCount).toBe(3);
+        expect(candidate.lockedThrough).toBe('2024-01-31');
+        expect(candidate.rejected).toEqual([]);
+        expect([...candidate.transactionIds].sort()).toEqual(fresh.transactions.map((recorded) => recorded.id).sort());
+        expect(candidate.accountNames()).toEqual(['Assets:Till', 'Expenses:Flour', 'Revenue:Bread']);
+      }
+    } finally {
+      await reopened.close();
+    }
+
+    // Opening and closing the store without a change leaves the index current.
+    expect(await readCurrentIndex(await DataFolder.open(dir), reopened.coopId)).toBeDefined();
+
+    const again = await reopen();
+    try {
+      await append(again, signer, [transaction('2024-03-01', 'butter', 'Expenses:Butter  7 USD', 'Assets:Till')]);
+      expect(await readCurrentIndex(again.folder, again.coopId)).toBeUndefined();
+      expect(await readCurrentIndex(await DataFolder.open(dir), again.coopId)).toBeUndefined();
+      // A declaration goes to the catalog, not a period document: it must make the index stale too.
+      await rebuildIndex(again);
+      expect(await readCurrentIndex(again.folder, again.coopId)).toBeDefined();
+      await append(again, signer, [{ kind: 'commodity', payload: { symbol: 'EUR', precision: 2 } }]);
+      expect(await readCurrentIndex(again.folder, again.coopId)).toBeUndefined();
+      const { view } = await rebuildIndex(again);
+      const current = await readCurrentIndex(again.folder, again.coopId);
+      expect(current?.transactionCount).toBe(4);
+      expect(postingRows(current!.reportInput())).toEqual(postingRows(view.reportInput()));
+      expect(current!.commodities).toEqual([{ symbol: 'EUR', precision: 2 }]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('never trusts a damaged index file', async () => {
+    const { store, signer } = await foundCoop();
+    await append(store, signer, [transaction('2024-01-02', 'bread', 'Assets:Till  15.25 USD', 'Revenue:Bread')]);
+    await rebuildIndex(store);
+    await store.close();
+    const folder = await DataFolder.open(dir);
+    expect(await readCurrentIndex(folder, store.coopId)).toBeDefined();
+    const path = indexPaths(folder, store.coopId).report;
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace('15.25', '99.25'));
+    expect(await readCurrentIndex(folder, store.coopId)).toBeUndefined();
+  });
+});
+
+/** Opens the co-op's documents with a plain repo, as another program (or a peer) would, and changes a period document. */
+async function editPeriod(month: string, edit: (doc: PeriodDoc) => void): Promise<void> {
+  const folder = await DataFolder.open(dir);
+  const record = Object.values(folder.config.coops)[0]!;
+  const { repo, storage } = CoopStore.openRepo(folder);
+  try {
+    const catalog = await repo.find<CatalogDoc>(record.catalog as AutomergeUrl);
+    const [periodId] = Object.keys(catalog.doc().periods[month] ?? {});
+    expect(periodId).toBeDefined();
+    const period = await repo.find<PeriodDoc>(`automerge:${periodId}` as AutomergeUrl);
+    period.change(edit);
+    await repo.flush();
+    await storage.whenIdle();
+  } finally {
+    await repo.shutdown();
+  }
+}
+
+/** The lines of the one pack of a day, through the store's own pack reader (whatever the stored form). */
+function packLines(doc: PeriodDoc, date: string): { key: string; lines: string[] } {
+  const packs = Object.entries(doc.days[date] ?? {});
+  expect(packs).toHaveLength(1);
+  const [key, value] = packs[0]!;
+  const lines = decodePack(value).map((line) => {
+    expect(line.ok).toBe(true);
+    return line.ok ? `${line.stored.sig}\t${line.stored.text}` : '';
+  });
+  return { key, lines };
+}
+
+/** Changes both amounts of a two-posting transaction's signed text, keeping it canonical, valid and balanced. */
+function withAmountChanged(line: string, from: string, to: string): string {
+  const tab = line.indexOf('\t');
+  const body = JSON.parse(line.slice(tab + 1)) as { payload: { postings: { amount: [string, string] }[] } };
+  for (const posting of body.payload.postings) {
+    posting.amount[1] = posting.amount[1] === from ? to : posting.amount[1] === `-${from}` ? `-${to}` : posting.amount[1];
+  }
+  return `${line.slice(0, tab)}\t${canonicalJson(body)}`;
+}
+
+describe('CoopStore tampering', () => {
+  async function bookWithThreeSales(): Promise<{ signer: NodeEntrySigner; sales: Entry[]; other: Entry[] }> {
+    const { store, signer } = await foundCoop();
+    // Written together on one day: one pack of three lines.
+    const sales = await append(store, signer, [
+      transaction('2024-05-10', 'flour', 'Expenses:Flour  10.00 USD', 'Assets:Cash'),
+      transaction('2024-05-10', 'sugar', 'Expenses:Sugar  20.00 USD', 'Assets:Cash'),
+      transaction('2024-05-10', 'salt', 'Expenses:Salt  5.00 USD', 'Assets:Cash'),
+    ]);
+    const other = await append(store, signer, [transaction('2024-05-11', 'yeast', 'Expenses:Yeast  2.00 USD', 'Assets:Cash')]);
+    await store.close();
+    return { signer, sales, other };
+  }
+
+  const tamperings: [string, (lines: string[]) => string[], string][] = [
+    ['an amount changed, the signature kept', (lines) => [lines[0]!, withAmountChanged(lines[1]!, '20.00', '2000.00'), lines[2]!], 'bad_signature'],
+    ['the signature of another entry put on it', (lines) => [lines[0]!, `${lines[0]!.split('\t')[0]}\t${lines[1]!.split('\t')[1]}`, lines[2]!], 'bad_signature'],
+    ['its signature cut short', (lines) => [lines[0]!, lines[1]!.replace(/^(.{20}).{2}/u, '$1'), lines[2]!], 'bad_signature'],
+    ['its text no longer JSON', (lines) => [lines[0]!, lines[1]!.slice(0, -5), lines[2]!], 'malformed_entry'],
+    ['its tab removed', (lines) => [lines[0]!, lines[1]!.replace('\t', ' '), lines[2]!], 'malformed_entry'],
+  ];
+
+  for (const [what, tamper, code] of tamperings) {
+    it(`lists an entry with ${what} as ${code} and counts only the others`, async () => {
+      const { sales, other } = await bookWithThreeSales();
+      await editPeriod('2024-05', (doc) => {
+        const { key, lines } = packLines(doc, '2024-05-10');
+        expect(lines).toHaveLength(3);
+        // Written as plain text, which every version of the pack reader accepts.
+        doc.days['2024-05-10']![key] = new ImmutableString(tamper(lines).join('\n'));
+      });
+
+      const store = await reopen();
+      try {
+        const read = await store.readEntries();
+        expect(read.unverified).toEqual([expect.objectContaining({ code })]);
+        expect(read.entries.map((entry) => entry.id).sort()).toEqual([store.genesisId, sales[0]!.id, sales[2]!.id, other[0]!.id].sort());
+        const { book, view } = await rebuildIndex(store);
+        expect(book.rejected).toEqual(read.unverified);
+        expect(view.rejected).toEqual(read.unverified);
+        const expected = {
+          'Assets:Cash\u0000USD': '-17',
+          'Expenses:Flour\u0000USD': '10',
+          'Expenses:Salt\u0000USD': '5',
+          'Expenses:Yeast\u0000USD': '2',
+        };
+        expect(flatBalances(reportInputOfBook(book))).toEqual(expected);
+        expect(flatBalances(view.reportInput())).toEqual(expected);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('rejects a genuine entry filed under another day as misfiled_entry', async () => {
+    const { sales, other } = await bookWithThreeSales();
+    await editPeriod('2024-05', (doc) => {
+      const moved = doc.days['2024-05-11']!;
+      const [key] = Object.keys(moved);
+      doc.days['2024-05-12'] = { [key!]: new ImmutableString(packLines(doc, '2024-05-11').lines.join('\n')) };
+      delete doc.days['2024-05-11'];
+    });
+    const store = await reopen();
+    try {
+      const book = await readBook(store);
+      expect(book.rejected).toEqual([expect.objectContaining({ id: other[0]!.id, code: 'misfiled_entry' })]);
+      expect(book.transactions.map((recorded) => recorded.id).sort()).toEqual(sales.map((entry) => entry.id).sort());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects entries signed by a device that is no member as not_a_member_device, without counting them', async () => {
+    const { store, signer } = await foundCoop();
+    const own = await append(store, signer, [transaction('2024-05-10', 'flour', 'Expenses:Flour  10.00 USD', 'Assets:Cash')]);
+    const stranger = new NodeEntrySigner(generateDevicePrivateKey());
+    const foreign = await append(store, stranger, [
+      transaction('2024-05-10', 'theft', 'Expenses:Mystery  900.00 USD', 'Assets:Cash'),
+      { kind: 'account', payload: { account: 'Assets:Cash', type: 'liability' } },
+    ]);
+    await store.close();
+
+    const reopened = await reopen();
+    try {
+      const read = await reopened.readEntries();
+      expect(read.unverified).toEqual([]);
+      const { book, view } = await rebuildIndex(reopened);
+      expect(book.rejected.map((rejected) => [rejected.id, rejected.code]).sort()).toEqual(foreign.map((entry) => [entry.id, 'not_a_member_device']).sort());
+      expect(book.transactions.map((recorded) => recorded.id)).toEqual([own[0]!.id]);
+      expect(book.accounts.size).toBe(0);
+      expect(flatBalances(view.reportInput())).toEqual({ 'Assets:Cash\u0000USD': '-10', 'Expenses:Flour\u0000USD': '10' });
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('does not let a non-member lock (or any rejected control entry) become the basis of members\' later entries', async () => {
+    const { store, signer } = await foundCoop();
+    const stranger = new NodeEntrySigner(generateDevicePrivateKey());
+    const [foreignLock] = await append(store, stranger, [{ kind: 'lock', payload: { through: '2030-12-31' } }]);
+    const own = await append(store, signer, [transaction('2024-05-10', 'flour', 'Expenses:Flour  10.00 USD', 'Assets:Cash')]);
+    expect(own[0]!.body.basis).toEqual([store.genesisId]);
+    await store.close();
+
+    const reopened = await reopen();
+    try {
+      const book = await readBook(reopened);
+      expect(book.rejected).toEqual([expect.objectContaining({ id: foreignLock!.id, code: 'not_a_member_device' })]);
+      expect(book.lockedThrough).toBeUndefined();
+      expect(book.transactions.map((recorded) => recorded.id)).toEqual([own[0]!.id]);
+      expect(reopened.controlHeads()).toEqual([reopened.genesisId]);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+describe('CoopStore write-ahead batches', () => {
+  /** The batch file exactly as appendEntries writes it before touching any document. */
+  async function leaveBatch(store: CoopStore, entries: readonly Entry[], name = `${Date.now()}-${randomUUID()}.json`): Promise<string> {
+    await mkdir(store.folder.pendingDir, { recursive: true });
+    const path = join(store.folder.pendingDir, name);
+    await writeFileAtomic(path, Buffer.from(JSON.stringify({ coop: store.coopId, entries: entries.map((entry) => ({ id: entry.id, ...entry.stored })) })));
+    return path;
+  }
+
+  async function pendingNames(): Promise<string[]> {
+    return (await readdir(join(dir, 'pending'))).sort();
+  }
+
+  it('replays a batch that was written but never applied, once, on the next open', async () => {
+    const { store, signer } = await foundCoop();
+    const entries = store.signEntries([
+      { kind: 'account', payload: { account: 'Assets:Cash', type: 'asset' } },
+      transaction('2024-01-31', 'january', 'Expenses:Flour  10 USD', 'Assets:Cash'),
+      transaction('2024-02-01', 'february', 'Expenses:Flour  20 USD', 'Assets:Cash'),
+    ], signer, NOW);
+    await leaveBatch(store, entries);
+    expect((await store.readEntries()).entries).toHaveLength(1);
+    await store.close();
+    await writeFile(join(dir, 'pending', '.tmp-999-abcdef012345'), '{"coop": "torn');
+
+    const reopened = await reopen();
+    try {
+      expect(await pendingNames()).toEqual(['.tmp-999-abcdef012345']);
+      const read = await reopened.readEntries();
+      expect(read.entries.map((entry) => entry.id).sort()).toEqual([reopened.genesisId, ...entries.map((entry) => entry.id)].sort());
+      expect(read.entries.find((entry) => entry.id === entries[1]!.id)!.stored).toEqual(entries[1]!.stored);
+    } finally {
+      await reopened.close();
+    }
+
+    const third = await reopen();
+    try {
+      const book = await readBook(third);
+      expect(book.transactions).toHaveLength(2);
+      expect(book.accounts.get('Assets:Cash' as never)?.type).toBe('asset');
+      expect(flatBalances(reportInputOfBook(book))).toEqual({ 'Assets:Cash\u0000USD': '-30', 'Expenses:Flour\u0000USD': '30' });
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('replays a batch already applied (killed before removing it) without duplicating or changing anything', async () => {
+    const { store, signer } = await foundCoop();
+    const entries = await append(store, signer, [
+      transaction('2024-01-31', 'january', 'Expenses:Flour  10 USD', 'Assets:Cash'),
+      transaction('2024-03-01', 'march', 'Expenses:Flour  20 USD', 'Assets:Cash'),
+    ]);
+    await leaveBatch(store, entries);
+    await rebuildIndex(store);
+    await store.close();
+    const fingerprint = await store.storage.fingerprint();
+
+    const reopened = await reopen();
+    try {
+      expect(await pendingNames()).toEqual([]);
+      expect(await reopened.storage.fingerprint()).toBe(fingerprint);
+      expect(await readCurrentIndex(reopened.folder, reopened.coopId)).toBeDefined();
+      const book = await readBook(reopened);
+      expect(book.transactions.map((recorded) => recorded.id).sort()).toEqual(entries.map((entry) => entry.id).sort());
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('replays several batches in the order they were written and leaves another co-op\'s batch alone', async () => {
+    const { store, signer } = await foundCoop();
+    const first = store.signEntries([transaction('2024-01-02', 'one', 'Expenses:A  1 USD', 'Assets:Cash')], signer, NOW);
+    const second = store.signEntries([transaction('2024-01-03', 'two', 'Expenses:A  2 USD', 'Assets:Cash')], signer, NOW);
+    await leaveBatch(store, first, '1000-a.json');
+    await leaveBatch(store, second, '2000-b.json');
+    await writeFileAtomic(join(store.folder.pendingDir, '1500-other.json'), Buffer.from(JSON.stringify({ coop: 'f'.repeat(32), entries: [] })));
+    await store.close();
+
+    const reopened = await reopen();
+    try {
+      expect(await pendingNames()).toEqual(['1500-other.json']);
+      const book = await readBook(reopened);
+      expect(book.transactions.map((recorded) => recorded.transaction.description)).toEqual(['one', 'two']);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
