@@ -23,12 +23,22 @@ function encode(value: unknown, depth: number): string {
       assert(Number.isSafeInteger(value), `canonicalJson: only safe integers are allowed, got ${value}`);
       return String(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item) => encode(item, depth + 1)).join(',')}]`;
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index += 1) text += (index === 0 ? '' : ',') + encode(value[index], depth + 1);
+        return `${text}]`;
+      }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort();
-      return `{${keys.map((key) => `${JSON.stringify(key)}:${encode(record[key], depth + 1)}`).join(',')}}`;
+      const keys = Object.keys(record).sort();
+      let text = '{';
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        text += `${first ? '' : ','}${JSON.stringify(key)}:${encode(item, depth + 1)}`;
+        first = false;
+      }
+      return `${text}}`;
     }
     default:
       assert(false, `canonicalJson: cannot encode a ${typeof value}`);

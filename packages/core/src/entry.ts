@@ -90,7 +90,10 @@ export interface EntrySigner {
 
 export const MAX_ENTRY_TEXT = 256 * 1024;
 
-/** Builds and signs an entry. The body is validated first, so a bug cannot sign a malformed entry. */
+/**
+ * Builds and signs an entry. The body is validated first, so a bug cannot sign a malformed entry
+ * (every reader validates it again, as it validates anything another peer wrote).
+ */
 export function createEntry<K extends EntryKind>(
   fields: Omit<EntryBody<K>, 'v' | 'author'>,
   signer: EntrySigner,

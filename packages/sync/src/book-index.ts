@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
@@ -104,13 +105,19 @@ export async function rebuildIndex(store: CoopStore, options: { trusted?: readon
   index.declarationKeys = read.entries
     .filter((entry) => DECLARATION_KINDS.has(entry.body.kind))
     .map((entry) => declarationKey(entry.body.kind, entry.body.payload));
-  await writeChecked(paths.entries, read.entries.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n'));
+  const verified = read.entries.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n');
+  await writeFileAtomic(paths.entries, deflateRawSync(Buffer.from(`${verified}\n#sha256:${sha256(verified)}`), { level: 1 }));
   await writeChecked(paths.report, JSON.stringify(index));
   return { book, view: viewOfIndex(index) };
 }
 
 async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
-  const text = await readChecked<string>(path, false);
+  let text: string | undefined;
+  try {
+    text = checkedContent(inflateRawSync(await readFile(path)).toString('utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') text = undefined; // damaged: verify everything again
+  }
   const entries = new Map<string, Entry>();
   if (typeof text !== 'string' || text.length === 0) return entries;
   for (const line of text.split('\n')) {
@@ -208,11 +215,10 @@ export function declarationKey(kind: string, payload: unknown): string {
 
 /** Index files end with a line holding the SHA-256 of what precedes it. */
 async function writeChecked(path: string, content: string): Promise<void> {
-  const digest = createHash('sha256').update(content).digest('hex');
-  await writeFileAtomic(path, Buffer.from(`${content}\n#sha256:${digest}`));
+  await writeFileAtomic(path, Buffer.from(`${content}\n#sha256:${sha256(content)}`));
 }
 
-async function readChecked<T>(path: string, parseJson = true): Promise<T | undefined> {
+async function readChecked<T>(path: string): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -220,14 +226,24 @@ async function readChecked<T>(path: string, parseJson = true): Promise<T | undef
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  const content = checkedContent(text);
+  if (content === undefined) return undefined;
+  try {
+    return JSON.parse(content) as T;
+  } catch {
+    return undefined; // damaged: the caller rebuilds
+  }
+}
+
+/** The content before the trailing checksum line, if the checksum matches. */
+function checkedContent(text: string): string | undefined {
   const marker = text.lastIndexOf('\n#sha256:');
   if (marker < 0) return undefined;
   const content = text.slice(0, marker);
-  if (createHash('sha256').update(content).digest('hex') !== text.slice(marker + 9)) return undefined;
-  try {
-    return (parseJson ? JSON.parse(content) : content) as T;
-  } catch {
-    return undefined;
-  }
+  return sha256(content) === text.slice(marker + 9) ? content : undefined;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 

@@ -7,8 +7,7 @@ import {
   type RejectedEntry, TallystickError, assert, checkStoredEntry, createEntry, isControlKind, materialize,
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
-import { ImmutableString } from '@automerge/automerge';
-import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, datedPayload, decodePack, encodePack, monthOfDate } from './documents.js';
+import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText } from './documents.js';
 import { FileStorageAdapter, type StorageProblem, writeFileAtomic } from './file-storage-adapter.js';
 import { nodeEntryCrypto } from './node-crypto.js';
 
@@ -191,47 +190,49 @@ export class CoopStore {
       byMonth.set(month, list);
     }
     let done = 0;
+    const newPeriods: { month: string; documentId: string }[] = [];
     for (const [month, monthEntries] of [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const byDate = new Map<string, Entry[]>();
-      for (const entry of monthEntries) {
-        const date = datedPayload(entry.body.payload)!;
-        byDate.set(date, [...(byDate.get(date) ?? []), entry]);
+      const days = packsByDay(monthEntries);
+      const handle = await this.existingPeriodHandle(month);
+      if (handle) {
+        handle.change((doc) => {
+          for (const [date, packs] of Object.entries(days)) {
+            // Re-read after assigning: an assignment expression yields the plain object, not the document's map.
+            if (!doc.days[date]) doc.days[date] = {};
+            const day = doc.days[date];
+            for (const [key, value] of Object.entries(packs)) if (!day[key]) day[key] = value;
+          }
+        });
+      } else {
+        // A new month is created with its content in one step: one Automerge change instead of two.
+        const created = this.repo.create<PeriodDoc>({ tallystick: 'period', schema: SCHEMA_VERSION, coop: this.coopId, month, days });
+        this.periodHandles.set(month, created);
+        newPeriods.push({ month, documentId: created.documentId });
       }
-      const handle = await this.periodHandle(month);
-      handle.change((doc) => {
-        for (const [date, dayEntries] of byDate) {
-          // Re-read after assigning: an assignment expression yields the plain object, not the document's map.
-          if (!doc.days[date]) doc.days[date] = {};
-          const day = doc.days[date];
-          for (const [key, value] of Object.entries(pack(dayEntries))) if (!day[key]) day[key] = value;
-        }
-      });
       done += monthEntries.length;
       onProgress?.(done, entries.length);
     }
-    if (catalogEntries.length > 0) {
+    if (catalogEntries.length > 0 || newPeriods.length > 0) {
       this.catalogHandle.change((doc) => {
-        for (const [key, value] of Object.entries(pack(catalogEntries))) if (!doc.entries[key]) doc.entries[key] = value;
+        for (const { month, documentId } of newPeriods) {
+          if (!doc.periods[month]) doc.periods[month] = {};
+          doc.periods[month][documentId] = true;
+        }
+        if (catalogEntries.length > 0) {
+          for (const [key, value] of Object.entries(pack(catalogEntries))) if (!doc.entries[key]) doc.entries[key] = value;
+        }
       });
       onProgress?.(entries.length, entries.length);
     }
   }
 
-  /** The period document for a month, created (and listed in the catalog) on first use. */
-  private async periodHandle(month: string): Promise<DocHandle<PeriodDoc>> {
+  /** The period document already listed for a month, if any (the first, if concurrent devices made two). */
+  private async existingPeriodHandle(month: string): Promise<DocHandle<PeriodDoc> | undefined> {
     const cached = this.periodHandles.get(month);
     if (cached) return cached;
     const existing = Object.keys(this.catalogHandle.doc().periods?.[month] ?? {}).sort();
-    let handle: DocHandle<PeriodDoc>;
-    if (existing[0]) {
-      handle = await this.repo.find<PeriodDoc>(`automerge:${existing[0]}` as AutomergeUrl);
-    } else {
-      handle = this.repo.create<PeriodDoc>({ tallystick: 'period', schema: SCHEMA_VERSION, coop: this.coopId, month, days: {} });
-      this.catalogHandle.change((doc) => {
-        if (!doc.periods[month]) doc.periods[month] = {};
-        doc.periods[month][handle.documentId] = true;
-      });
-    }
+    if (!existing[0]) return undefined;
+    const handle = await this.repo.find<PeriodDoc>(`automerge:${existing[0]}` as AutomergeUrl);
     this.periodHandles.set(month, handle);
     return handle;
   }
@@ -278,10 +279,22 @@ export class CoopStore {
   }
 }
 
+/** date → packs of that day's entries. */
+function packsByDay(entries: readonly Entry[]): Record<string, Record<string, StoredPack>> {
+  const byDate = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const date = datedPayload(entry.body.payload)!;
+    const list = byDate.get(date);
+    if (list) list.push(entry);
+    else byDate.set(date, [entry]);
+  }
+  return Object.fromEntries([...byDate].map(([date, list]) => [date, pack(list)]));
+}
+
 /** Packs entries under the hash of the pack, so that writing the same pack twice changes nothing. */
-function pack(entries: readonly Entry[]): Record<string, ImmutableString> {
-  const text = encodePack(entries.map((entry) => entry.stored));
-  return { [crypto.sha256Hex(text).slice(0, 32)]: new ImmutableString(text) };
+function pack(entries: readonly Entry[]): Record<string, StoredPack> {
+  const text = packText(entries.map((entry) => entry.stored));
+  return { [crypto.sha256Hex(text).slice(0, 32)]: encodePack(text) };
 }
 
 /** The same entry may be in two period documents of one month (created concurrently): count it once. */

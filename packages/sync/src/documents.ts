@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ImmutableString } from '@automerge/automerge';
 import type { EntryId, StoredEntry } from '@tallystick/core';
 
@@ -8,11 +9,13 @@ import type { EntryId, StoredEntry } from '@tallystick/core';
  * - one period document per calendar month holding that month's dated entries (transactions, prices,
  *   balance assertions), grouped by day so that a change touches a small map (FINDINGS: a flat map
  *   of thousands of keys makes every change slow).
- * Entries written together on one day are packed into one immutable string (one Automerge op, not one
- * per entry or per character), a "pack": one line per entry, `SIGNATURE<TAB>CANONICAL-TEXT`. Measured:
- * a map of {text, sig} per entry costs 5× the time to change and to load. A pack's key is the SHA-256
- * of its content, so writing the same pack twice (a replayed batch) changes nothing, and two devices
- * writing concurrently add different keys (no conflict). Entries stay individually signed.
+ * Entries written together on one day are packed into one value (one Automerge op, not one per entry or
+ * per character), a "pack": one line per entry, `SIGNATURE<TAB>CANONICAL-TEXT`, deflated (entries of one
+ * batch share author, co-op and basis, so a pack shrinks ~6×, and Automerge's cost grows with the bytes
+ * it hashes and stores). Measured: a map of {text, sig} per entry costs 5× the time to change and to load
+ * of one value per entry. A pack's key is the SHA-256 of its text, so writing the same pack twice (a
+ * replayed batch) changes nothing, and two devices writing concurrently add different keys (no
+ * conflict). Entries stay individually signed.
  */
 
 export const SCHEMA_VERSION = 1;
@@ -24,7 +27,7 @@ export interface CatalogDoc {
   name: string;
   genesis: string;
   /** pack key → pack (rules, declarations) */
-  entries: Record<string, ImmutableString>;
+  entries: Record<string, StoredPack>;
   /** month → set of document ids. A set, not one id: two devices may each create a month concurrently. */
   periods: Record<string, Record<string, true>>;
 }
@@ -35,22 +38,47 @@ export interface PeriodDoc {
   coop: string;
   month: string;
   /** date → pack key → pack */
-  days: Record<string, Record<string, ImmutableString>>;
+  days: Record<string, Record<string, StoredPack>>;
 }
 
-export const MAX_PACK_LINES = 100_000;
+/** A pack as stored: deflated bytes with a format byte; plain text is read too. */
+export type StoredPack = Uint8Array | ImmutableString | string;
 
-/** Packs entries (one line each). The caller keys the pack by `sha256Hex(pack)`. */
-export function encodePack(entries: readonly StoredEntry[]): string {
+export const MAX_PACK_LINES = 100_000;
+export const MAX_PACK_BYTES = 64 * 1024 * 1024;
+const PACK_DEFLATE = 1;
+
+/** The text of a pack (one line per entry); the caller keys the pack by the hash of this text. */
+export function packText(entries: readonly StoredEntry[]): string {
   return entries.map((entry) => `${entry.sig}\t${entry.text}`).join('\n');
+}
+
+export function encodePack(text: string): Uint8Array {
+  const deflated = deflateRawSync(Buffer.from(text, 'utf8'), { level: 1 });
+  const bytes = new Uint8Array(deflated.length + 1);
+  bytes[0] = PACK_DEFLATE;
+  bytes.set(deflated, 1);
+  return bytes;
+}
+
+function packTextOf(value: unknown): string | { error: string } {
+  if (typeof value === 'string') return value;
+  if (value instanceof ImmutableString) return value.val;
+  if (!(value instanceof Uint8Array)) return { error: 'stored pack is neither bytes nor a string' };
+  if (value[0] !== PACK_DEFLATE) return { error: `stored pack has unknown format ${value[0] ?? '(empty)'}` };
+  try {
+    return inflateRawSync(value.subarray(1), { maxOutputLength: MAX_PACK_BYTES }).toString('utf8');
+  } catch (error) {
+    return { error: `stored pack does not inflate (${(error as Error).message})` };
+  }
 }
 
 export type PackLine = { ok: true; stored: StoredEntry } | { ok: false; line: number; reason: string };
 
 /** Reads a pack as written by any peer: anything that is not a pack of lines is reported, not thrown. */
 export function decodePack(value: unknown): PackLine[] {
-  const text = typeof value === 'string' ? value : value instanceof ImmutableString ? value.val : undefined;
-  if (text === undefined) return [{ ok: false, line: 0, reason: 'stored pack is not a string' }];
+  const text = packTextOf(value);
+  if (typeof text !== 'string') return [{ ok: false, line: 0, reason: text.error }];
   const lines = text.split('\n');
   if (lines.length > MAX_PACK_LINES) return [{ ok: false, line: 0, reason: `pack of ${lines.length} lines exceeds ${MAX_PACK_LINES}` }];
   return lines.map((line, index) => {

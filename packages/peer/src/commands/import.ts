@@ -23,15 +23,8 @@ export interface ImportOptions {
  * content and its occurrence number among identical transactions of the file).
  */
 export async function importCommand(context: CommandContext, file: string, options: ImportOptions): Promise<void> {
-  const format = options.format ?? detectFormat(file);
-  const parsed = await parseFile(file, format, options.rules);
-  for (const warning of parsed.warnings) warn(context, `${warning.source.file}:${warning.source.line}: warning: ${warning.message}`);
-  const failures = checkBalanceAssertions(parsed);
-  if (failures.length > 0) {
-    throw new TallystickError('balance_assertion_failed', `${failures.map((failure) => failure.message).join('\n')}\nnothing was imported`);
-  }
   const view = await loadBookView(context);
-  const { entries, skipped } = newEntriesOf(parsed, format, view);
+  const { entries, skipped } = await readNewEntries(context, file, options, view);
   checkNotLocked(view, entries.flatMap((entry) => {
     const date = (entry.payload as { date?: string }).date;
     return date ? [{ date, what: entry.kind === 'transaction' ? `"${(entry.payload as { description: string }).description}"` : `a ${entry.kind}` }] : [];
@@ -50,6 +43,18 @@ export async function importCommand(context: CommandContext, file: string, optio
     await store.close();
   }
   print(context, `Imported ${transactionCount} transaction${transactionCount === 1 ? '' : 's'} and ${entries.length - transactionCount} declaration${entries.length - transactionCount === 1 ? '' : 's'} from ${file}${skipped > 0 ? ` (${skipped} already present, skipped)` : ''}.`);
+}
+
+/** Parses and checks the whole file; only its new entries outlive this function (a large import needs the memory). */
+async function readNewEntries(context: CommandContext, file: string, options: ImportOptions, view: BookView): Promise<{ entries: NewEntry[]; skipped: number }> {
+  const format = options.format ?? detectFormat(file);
+  const parsed = await parseFile(file, format, options.rules);
+  for (const warning of parsed.warnings) warn(context, `${warning.source.file}:${warning.source.line}: warning: ${warning.message}`);
+  const failures = checkBalanceAssertions(parsed);
+  if (failures.length > 0) {
+    throw new TallystickError('balance_assertion_failed', `${failures.map((failure) => failure.message).join('\n')}\nnothing was imported`);
+  }
+  return newEntriesOf(parsed, format, view);
 }
 
 export function detectFormat(file: string): ImportFormat {
