@@ -91,9 +91,20 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .argument('<date>', 'YYYY-MM-DD')
     .action(async (date) => (await import('./commands/lock.js')).lockCommand(context(), date));
 
-  program.command('accounts').description('list accounts, declared and used, with their types')
+  const accounts = program.command('accounts').description('list accounts, declared and used, with their types')
     .option('--json', 'machine-readable output')
     .action(async (options) => (await import('./commands/accounts.js')).accountsCommand(context(), options));
+  accounts.command('open').description('declare an account: open date, type, allowed commodities')
+    .argument('<account>', 'full name, like Assets:Bank:Checking')
+    .option('-d, --date <date>', 'open date (default today)')
+    .addOption(new Option('--type <type>', 'overrides the type implied by the root name').choices(['asset', 'liability', 'equity', 'income', 'expense']))
+    .option('--commodity <symbol>', 'a commodity the account may hold; repeat', collect, [])
+    .option('--note <text>', 'what the account is for')
+    .action(async (account, options) => (await import('./commands/accounts.js')).accountOpenCommand(context(), account, options));
+  accounts.command('close').description('close an account: postings dated after the date do not count')
+    .argument('<account>')
+    .option('-d, --date <date>', 'close date (default today)')
+    .action(async (account, options) => (await import('./commands/accounts.js')).accountCloseCommand(context(), account, options));
 
   program.command('import').description('import a ledger/hledger journal, a beancount file or a bank CSV (all or nothing; again adds nothing)')
     .argument('<file>')

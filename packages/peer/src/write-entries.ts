@@ -33,3 +33,19 @@ export function checkNotLocked(view: Pick<BookView, 'lockedThrough'>, dated: rea
   const shown = refused.slice(0, 10).map((item) => `  ${item.what} dated ${item.date}`).join('\n');
   throw new TallystickError('period_locked', `the books are locked through ${locked as IsoDate}; nothing was written. ${refused.length} entr${refused.length === 1 ? 'y is' : 'ies are'} dated on or before it:\n${shown}${refused.length > 10 ? `\n  … and ${refused.length - 10} more` : ''}\nDate the entry after the lock date (a correction of a closed period is a reversing entry dated now).`);
 }
+
+/** Refuses postings to an account after its close date (they would not count), before anything is written. */
+export function checkAccountsOpen(view: Pick<BookView, 'accounts'>, transactions: readonly { date: string; description: string; postings: readonly { account: string }[] }[]): void {
+  const closed = new Map<string, string>();
+  for (const declaration of view.accounts) if (declaration.close) closed.set(declaration.account, declaration.close);
+  if (closed.size === 0) return;
+  const problems: string[] = [];
+  for (const transaction of transactions) {
+    for (const posting of transaction.postings) {
+      const close = closed.get(posting.account);
+      if (close !== undefined && transaction.date > close) problems.push(`  "${transaction.description}" dated ${transaction.date} posts to ${posting.account}, closed on ${close}`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new TallystickError('account_closed', `nothing was written: ${problems.length} posting${problems.length === 1 ? '' : 's'} to closed accounts:\n${problems.slice(0, 10).join('\n')}${problems.length > 10 ? `\n  … and ${problems.length - 10} more` : ''}`);
+}

@@ -3,7 +3,7 @@ import {
   type Transaction, ParseError, TallystickError, ValidationErrors, encodeTransaction, parseIsoDate, parseJournal,
 } from '@tallystick/core';
 import { type CommandContext, loadBookView, openFolder, openStore, print, today, unlockSigner } from '../context.js';
-import { checkNotLocked, writeEntries } from '../write-entries.js';
+import { checkAccountsOpen, checkNotLocked, writeEntries } from '../write-entries.js';
 
 export interface AddOptions {
   date?: string;
@@ -22,6 +22,7 @@ export async function addCommand(context: CommandContext, options: AddOptions): 
   const transaction = transactionFromFlags(answers, today(context.now()));
   const view = await loadBookView(context);
   checkNotLocked(view, [{ date: transaction.date, what: `"${transaction.description}"` }]);
+  checkAccountsOpen(view, [transaction]);
   const folder = await openFolder(context);
   const signer = await unlockSigner(context, folder);
   const store = await openStore(context, folder);

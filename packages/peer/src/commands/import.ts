@@ -7,7 +7,7 @@ import {
 } from '@tallystick/core';
 import { type BookView, type NewEntry, crypto, declarationKey } from '@tallystick/sync';
 import { type CommandContext, loadBookView, openFolder, openStore, print, unlockSigner, warn } from '../context.js';
-import { checkNotLocked, writeEntries } from '../write-entries.js';
+import { checkAccountsOpen, checkNotLocked, writeEntries } from '../write-entries.js';
 
 export type ImportFormat = 'ledger' | 'beancount' | 'csv';
 
@@ -29,6 +29,7 @@ export async function importCommand(context: CommandContext, file: string, optio
     const date = (entry.payload as { date?: string }).date;
     return date ? [{ date, what: entry.kind === 'transaction' ? `"${(entry.payload as { description: string }).description}"` : `a ${entry.kind}` }] : [];
   }));
+  checkAccountsOpen(view, entries.flatMap((entry) => (entry.kind === 'transaction' ? [entry.payload as { date: string; description: string; postings: { account: string }[] }] : [])));
   const transactionCount = entries.filter((entry) => entry.kind === 'transaction').length;
   if (entries.length === 0) {
     print(context, `Nothing new in ${file}: all ${skipped} entries were imported before.`);
