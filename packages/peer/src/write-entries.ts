@@ -1,5 +1,6 @@
 import { type Entry, type IsoDate, TallystickError } from '@tallystick/core';
-import { type BookView, type CoopStore, type NewEntry, type NodeEntrySigner, rebuildIndex } from '@tallystick/sync';
+import type { BookView, CoopStore, NewEntry, NodeEntrySigner } from '@tallystick/sync';
+import { extendIndex, fingerprintOf, rebuildIndex, readCurrentReportIndex } from '@tallystick/sync';
 import { type CommandContext, progress } from './context.js';
 
 /**
@@ -17,11 +18,21 @@ export async function writeEntries(context: CommandContext, store: CoopStore, si
     signBar.update(Math.min(start + slice, entries.length), entries.length);
   }
   signBar.done();
+  const before = await readCurrentReportIndex(store.folder, store.coopId);
+  const listingBefore = await store.storage.listing();
+  store.storage.startChangeLog();
   const saveBar = progress(context, 'saving');
   await store.appendEntries(written, saveBar.update);
   saveBar.done();
-  const { view } = await rebuildIndex(store, { trusted: written });
+  // Extend the index only if it matched the documents just before, and nobody but us changed them since.
+  const untouched = before !== undefined && fingerprintOf(listingBefore) === before.fingerprint
+    && sameList(await store.storage.listing(), store.storage.expectedListing(listingBefore));
+  const view = (untouched ? await extendIndex(store, before, written) : undefined) ?? (await rebuildIndex(store, { trusted: written })).view;
   return { written, view };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
 }
 
 /** Refuses dates on or before the lock date, listing each, before anything is written. */

@@ -4,7 +4,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
-  type Member, type RejectedEntry, type ReportInput, type ReportPosting, Decimal, assert, canonicalJson, declaredAccountTypes,
+  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes,
   materialize,
 } from '@tallystick/core';
 import type { CoopStore } from './coop-store.js';
@@ -27,7 +27,7 @@ import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
  * (any document change, from this process, another one or a peer, changes it). Each file carries a
  * SHA-256 of its content; a damaged index is rebuilt, never trusted.
  */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 interface ReportIndex {
   format: 'tallystick-report-index';
@@ -44,6 +44,9 @@ interface ReportIndex {
   txId: string[];
   txDate: string[];
   txDescription: string[];
+  /** author time and batch position: with date and id, the ledger order new transactions merge into */
+  txAt: string[];
+  txN: number[];
   /** index of each transaction's first posting; postings of transaction i are [txStart[i], txStart[i+1]) */
   txStart: number[];
   postingAccount: number[];
@@ -83,10 +86,134 @@ export function indexPaths(folder: DataFolder, coopId: string): { entries: strin
  * or undefined when the index is missing, stale or damaged.
  */
 export async function readCurrentIndex(folder: DataFolder, coopId: string): Promise<BookView | undefined> {
+  const index = await readCurrentReportIndex(folder, coopId);
+  return index ? viewOfIndex(index) : undefined;
+}
+
+/** The index as stored, if current: what a writer extends after appending (see extendIndex). */
+export type CurrentIndex = ReportIndex;
+
+export async function readCurrentReportIndex(folder: DataFolder, coopId: string): Promise<CurrentIndex | undefined> {
   const fingerprint = await new FileStorageAdapter(folder.storageDir).fingerprint();
   const index = await readChecked<ReportIndex>(indexPaths(folder, coopId).report);
   if (!index || index.format !== 'tallystick-report-index' || index.version !== INDEX_VERSION || index.coop !== coopId || index.fingerprint !== fingerprint) return undefined;
+  return index;
+}
+
+/**
+ * After this process appended `written` to documents the index matched just before the write, extends
+ * the index instead of re-reading and re-materializing everything (a 100k import otherwise pays for the
+ * whole book twice). Only for entries that cannot change an earlier decision of the materializer:
+ * transactions that reverse nothing, with fresh import keys, by a member device, dated after the lock
+ * and not in closed accounts (the writer checked both), plus declarations of new accounts (without a
+ * close date) and new commodities, and prices. Returns undefined otherwise; the caller then rebuilds.
+ * The result equals what `rebuildIndex` would write (a property test holds the two together).
+ */
+export async function extendIndex(store: CoopStore, before: CurrentIndex, written: readonly Entry[]): Promise<BookView | undefined> {
+  if (extensionProblem(before, written) !== undefined) return undefined;
+  const paths = indexPaths(store.folder, store.coopId);
+  const verifiedBefore = await readVerifiedText(paths.entries);
+  if (verifiedBefore === undefined) return undefined;
+  const index = mergeIntoIndex(before, written, await store.storage.fingerprint());
+  const lines = written.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n');
+  const verified = verifiedBefore === '' ? lines : `${verifiedBefore}\n${lines}`;
+  await writeFileAtomic(paths.entries, deflateRawSync(Buffer.from(`${verified}\n#sha256:${sha256(verified)}`), { level: 1 }));
+  await writeChecked(paths.report, JSON.stringify(index));
   return viewOfIndex(index);
+}
+
+/** Why the entries need a full rebuild, or undefined if appending them to the index is exact. */
+export function extensionProblem(before: CurrentIndex, written: readonly Entry[]): string | undefined {
+  const devices = new Set(before.members.flatMap((member) => member.devices));
+  const importKeys = new Set(before.importKeys);
+  const declared = new Set<string>(before.accounts.map((declaration) => declaration.account));
+  const symbols = new Set(before.commodities.map((declaration) => declaration.symbol));
+  for (const entry of written) {
+    const { kind, payload, author, coop } = entry.body;
+    if (!devices.has(author) || coop !== before.coop) return 'author or co-op';
+    if (kind === 'transaction') {
+      const transaction = payload as PayloadOf<'transaction'>;
+      if (transaction.reverses !== undefined) return 'a reversal';
+      if (transaction.importKey !== undefined) {
+        if (importKeys.has(transaction.importKey)) return 'a repeated import key';
+        importKeys.add(transaction.importKey);
+      }
+      if (before.lockedThrough !== undefined && transaction.date <= before.lockedThrough) return 'a locked date';
+    } else if (kind === 'account') {
+      const account = payload as PayloadOf<'account'>;
+      if (account.close !== undefined || declared.has(account.account)) return 'an account change';
+      declared.add(account.account);
+    } else if (kind === 'commodity') {
+      const symbol = (payload as PayloadOf<'commodity'>).symbol;
+      if (symbols.has(symbol)) return 'a commodity change';
+      symbols.add(symbol);
+    } else if (kind !== 'price') {
+      return `a ${kind} entry`;
+    }
+  }
+  return undefined;
+}
+
+function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerprint: string): ReportIndex {
+  const accountNumbers = new Map(before.accountNames.map((name, number) => [name, number]));
+  const commodityNumbers = new Map(before.commodityNames.map((name, number) => [name, number]));
+  const number = (map: Map<string, number>, key: string) => {
+    let value = map.get(key);
+    if (value === undefined) { value = map.size; map.set(key, value); }
+    return value;
+  };
+  type Row = { id: string; date: string; at: string; n: number; description: string; postings: [number, number, string][] };
+  const rows: Row[] = [];
+  const count = before.txId.length;
+  for (let tx = 0; tx < count; tx += 1) {
+    const end = tx + 1 < count ? before.txStart[tx + 1]! : before.postingAccount.length;
+    const postings: [number, number, string][] = [];
+    for (let p = before.txStart[tx]!; p < end; p += 1) postings.push([before.postingAccount[p]!, before.postingCommodity[p]!, before.postingQuantity[p]!]);
+    rows.push({ id: before.txId[tx]!, date: before.txDate[tx]!, at: before.txAt[tx]!, n: before.txN[tx]!, description: before.txDescription[tx]!, postings });
+  }
+  const index: ReportIndex = { ...before, fingerprint, accounts: [...before.accounts], commodities: [...before.commodities], importKeys: [...before.importKeys], declarationKeys: [...before.declarationKeys] };
+  for (const entry of written) {
+    const { kind, payload } = entry.body;
+    if (kind === 'transaction') {
+      const transaction = payload as PayloadOf<'transaction'>;
+      if (transaction.importKey !== undefined) index.importKeys.push(transaction.importKey);
+      rows.push({
+        id: entry.id, date: transaction.date, at: entry.body.at, n: entry.body.n,
+        description: transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description,
+        postings: transaction.postings.map((posting) => [number(accountNumbers, posting.account), number(commodityNumbers, posting.amount[0]), Decimal.parse(posting.amount[1]).toString()]),
+      });
+      continue;
+    }
+    index.declarationKeys.push(declarationKey(kind, payload));
+    if (kind === 'account') index.accounts.push(withoutUndefinedFields(payload as AccountDeclaration));
+    if (kind === 'commodity') index.commodities.push(withoutUndefinedFields(payload as CommodityDeclaration));
+  }
+  index.accounts = sortedDeclarations(index.accounts);
+  index.commodities = sortedCommodities(index.commodities);
+  rows.sort((a, b) => compareText(a.date, b.date) || compareText(a.at, b.at) || a.n - b.n || compareText(a.id, b.id));
+  Object.assign(index, { txId: [], txDate: [], txDescription: [], txAt: [], txN: [], txStart: [], postingAccount: [], postingCommodity: [], postingQuantity: [] });
+  for (const row of rows) {
+    index.txId.push(row.id); index.txDate.push(row.date); index.txDescription.push(row.description);
+    index.txAt.push(row.at); index.txN.push(row.n); index.txStart.push(index.postingAccount.length);
+    for (const [account, commodity, quantity] of row.postings) {
+      index.postingAccount.push(account); index.postingCommodity.push(commodity); index.postingQuantity.push(quantity);
+    }
+  }
+  index.accountNames = [...accountNumbers.keys()];
+  index.commodityNames = [...commodityNumbers.keys()];
+  return index;
+}
+
+function sortedDeclarations(declarations: AccountDeclaration[]): AccountDeclaration[] {
+  return declarations.sort((a, b) => compareText(a.account, b.account));
+}
+
+function sortedCommodities(declarations: CommodityDeclaration[]): CommodityDeclaration[] {
+  return declarations.sort((a, b) => compareText(a.symbol, b.symbol));
+}
+
+function withoutUndefinedFields<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
 /**
@@ -111,13 +238,18 @@ export async function rebuildIndex(store: CoopStore, options: { trusted?: readon
   return { book, view: viewOfIndex(index) };
 }
 
-async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
-  let text: string | undefined;
+/** The verified-entries file's lines, '' if there is none, undefined if it is damaged. */
+async function readVerifiedText(path: string): Promise<string | undefined> {
   try {
-    text = checkedContent(inflateRawSync(await readFile(path)).toString('utf8'));
+    return checkedContent(inflateRawSync(await readFile(path)).toString('utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') text = undefined; // damaged: verify everything again
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    return undefined; // damaged: verify everything again
   }
+}
+
+async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
+  const text = await readVerifiedText(path);
   const entries = new Map<string, Entry>();
   if (typeof text !== 'string' || text.length === 0) return entries;
   for (const line of text.split('\n')) {
@@ -144,8 +276,8 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
     format: 'tallystick-report-index', version: INDEX_VERSION, coop: coopId, fingerprint,
     coopName: book.coopName, members: [...book.members],
     ...(book.lockedThrough ? { lockedThrough: book.lockedThrough } : {}),
-    accounts: [...book.accounts.values()], commodities: [...book.commodities.values()],
-    accountNames: [], commodityNames: [], txId: [], txDate: [], txDescription: [], txStart: [],
+    accounts: sortedDeclarations([...book.accounts.values()]), commodities: sortedCommodities([...book.commodities.values()]),
+    accountNames: [], commodityNames: [], txId: [], txDate: [], txDescription: [], txAt: [], txN: [], txStart: [],
     postingAccount: [], postingCommodity: [], postingQuantity: [],
     importKeys: [], declarationKeys: [], reversedBy: [...book.reversedBy], rejected: [...book.rejected],
   };
@@ -154,6 +286,8 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
     index.txId.push(recorded.id);
     index.txDate.push(transaction.date);
     index.txDescription.push(transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description);
+    index.txAt.push(recorded.at);
+    index.txN.push(recorded.n);
     index.txStart.push(index.postingAccount.length);
     if (recorded.importKey) index.importKeys.push(recorded.importKey);
     for (const posting of transaction.postings) {

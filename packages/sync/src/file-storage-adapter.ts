@@ -49,11 +49,15 @@ export class FileStorageAdapter implements StorageAdapterInterface {
 
   async save(key: StorageKey, data: Uint8Array): Promise<void> {
     if (data.length > MAX_CHUNK_BYTES) throw new Error(`refusing to store a chunk of ${data.length} bytes under ${key.join('/')}`);
-    await this.track(writeFileAtomic(this.pathOf(key), encodeChunk(data), this.durable));
+    const path = this.pathOf(key);
+    await this.track(writeFileAtomic(path, encodeChunk(data), this.durable));
+    this.logChange('saved', path);
   }
 
   async remove(key: StorageKey): Promise<void> {
-    await this.track(rm(this.pathOf(key), { force: true }));
+    const path = this.pathOf(key);
+    await this.track(rm(path, { force: true }));
+    this.logChange('removed', path);
   }
 
   /**
@@ -116,8 +120,39 @@ export class FileStorageAdapter implements StorageAdapterInterface {
    * current exactly while the digest is unchanged. Costs a directory walk, no file reads.
    */
   async fingerprint(): Promise<string> {
-    const names = (await listFiles(join(this.root, 'docs'))).map((path) => relative(this.root, path));
-    return createHash('sha256').update(names.join('\n')).digest('hex');
+    return fingerprintOf(await this.listing());
+  }
+
+  /** The names (relative paths) of every document chunk, sorted. */
+  async listing(): Promise<string[]> {
+    return (await listFiles(join(this.root, 'docs'))).map((path) => relative(this.root, path)).sort();
+  }
+
+  /**
+   * What this adapter wrote and removed since `startChangeLog()`: with the listing from before, a
+   * caller can tell whether anyone else changed the documents meanwhile.
+   */
+  startChangeLog(): void {
+    this.changeLog = { saved: new Set(), removed: new Set() };
+  }
+
+  /** The listing expected now if only this adapter changed the documents since `before` was taken. */
+  expectedListing(before: readonly string[]): string[] {
+    const log = this.changeLog;
+    if (!log) throw new Error('startChangeLog() was not called');
+    const names = new Set(before);
+    for (const name of log.removed) names.delete(name);
+    for (const name of log.saved) names.add(name);
+    return [...names].sort();
+  }
+
+  private changeLog: { saved: Set<string>; removed: Set<string> } | undefined;
+
+  private logChange(kind: 'saved' | 'removed', path: string): void {
+    if (!this.changeLog) return;
+    const name = relative(this.root, path);
+    this.changeLog[kind === 'saved' ? 'removed' : 'saved'].delete(name);
+    this.changeLog[kind].add(name);
   }
 
   private async readChunk(path: string): Promise<Uint8Array | undefined> {
@@ -163,6 +198,10 @@ export class FileStorageAdapter implements StorageAdapterInterface {
     const parts = relative(this.root, path).split(sep);
     return parts[0] === 'docs' || parts[0] === 'misc' ? parts.slice(1) : parts;
   }
+}
+
+export function fingerprintOf(listing: readonly string[]): string {
+  return createHash('sha256').update(listing.join('\n')).digest('hex');
 }
 
 export function encodeChunk(data: Uint8Array): Buffer {
