@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AutomergeUrl, type DocHandle, Repo } from '@automerge/automerge-repo';
+import { type AutomergeUrl, type DocHandle, type DocumentId, Repo } from '@automerge/automerge-repo';
 import {
   type CoopId, type Entry, type EntryBody, type EntryId, type EntryKind, type EntrySigner, type PayloadOf,
   type RejectedEntry, TallystickError, assert, checkStoredEntry, createEntry, isControlKind, materialize,
@@ -211,6 +211,12 @@ export class CoopStore {
       }
       done += monthEntries.length;
       onProgress?.(done, entries.length);
+    }
+    if (newPeriods.length > 0) {
+      // The catalog must never reach the disk naming a period document that is not there: a crash between
+      // the two writes would leave a store that cannot be opened ("document unavailable"). New ones go first.
+      await this.repo.flush(newPeriods.map((period) => period.documentId as DocumentId));
+      await this.storage.whenIdle();
     }
     if (catalogEntries.length > 0 || newPeriods.length > 0) {
       this.catalogHandle.change((doc) => {
