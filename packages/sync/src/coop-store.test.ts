@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -376,6 +377,46 @@ describe('CoopStore tampering', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('CoopStore write order', () => {
+  /**
+   * A crash may stop a flush between any two file writes. If the catalog naming a new period document
+   * reached the disk before that document did, the store could never be opened again ("document
+   * unavailable"), pending batch or not. So: whenever a catalog chunk starts being written, every period
+   * document the catalog names must already have a chunk on disk. Checked on the real adapter, at the
+   * instant each write begins (synchronously, before the write can yield).
+   */
+  it('writes a new period document to disk before any catalog chunk that names it', async () => {
+    const { store, signer } = await foundCoop();
+    const catalogUrl = store.folder.config.coops[store.coopId]!.catalog as AutomergeUrl;
+    const catalogId = catalogUrl.slice('automerge:'.length);
+    const catalog = await store.repo.find<CatalogDoc>(catalogUrl);
+    const violations: string[] = [];
+    let catalogWrites = 0;
+    const save = store.storage.save.bind(store.storage);
+    store.storage.save = (key, data) => {
+      if (key[0] === catalogId) {
+        catalogWrites += 1;
+        for (const month of Object.keys(catalog.doc().periods)) {
+          for (const documentId of Object.keys(catalog.doc().periods[month]!)) {
+            const folder = join(store.storage.root, 'docs', documentId);
+            const chunks = existsSync(folder) ? readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.startsWith('.tmp-')) : [];
+            if (chunks.length === 0) violations.push(`catalog chunk ${key.join('/')} written while period ${month} (${documentId}) had no chunk on disk`);
+          }
+        }
+      }
+      return save(key, data);
+    };
+    await append(store, signer, [
+      { kind: 'account', payload: { account: 'Assets:Cash', type: 'asset' } },
+      ...['2024-01-10', '2024-02-10', '2024-03-10'].map((date) => transaction(date, 'sale', 'Assets:Cash  5 USD', 'Income:Sales')),
+    ]);
+    await append(store, signer, ['2024-03-11', '2024-04-10'].map((date) => transaction(date, 'sale', 'Assets:Cash  5 USD', 'Income:Sales')));
+    await store.close();
+    expect(catalogWrites).toBeGreaterThanOrEqual(2);
+    expect(violations).toEqual([]);
   });
 });
 
