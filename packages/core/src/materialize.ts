@@ -225,19 +225,38 @@ class BookBuilder {
    * reversal of a transaction counts. Postings dated after their account's close date do not count.
    */
   finishReversalsAndClosures(reject: (entry: Entry, code: string, reason: string) => void): void {
-    const kept: RecordedTransaction[] = [];
-    for (const recorded of this.transactions) {
+    // A reversal may be dated before its original (or share its date with an earlier author time), so
+    // decide originals before their reversals: by depth in the reversal chain, then in ledger order.
+    // Ledger order alone would let a reversal count whose original is rejected later in the loop.
+    const decisionOrder = this.transactions
+      .map((recorded, position) => ({ recorded, position, depth: this.reversalDepth(recorded) }))
+      .sort((a, b) => a.depth - b.depth || a.position - b.position);
+    const refused = new Set<EntryId>();
+    for (const { recorded } of decisionOrder) {
       const problem = this.reversalProblem(recorded) ?? this.closedAccountProblem(recorded);
       if (problem) {
         reject({ id: recorded.id, body: { kind: 'transaction' } } as Entry, problem.code, problem.reason);
         this.byId.delete(recorded.id);
+        refused.add(recorded.id);
         continue;
       }
       if (recorded.reverses) this.reversedBy.set(recorded.reverses, recorded.id);
-      kept.push(recorded);
     }
+    const kept = this.transactions.filter((recorded) => !refused.has(recorded.id));
     this.transactions.length = 0;
     this.transactions.push(...kept);
+  }
+
+  /** How many reversals lie between a transaction and the first original of its chain (0 for a plain one). */
+  private reversalDepth(recorded: RecordedTransaction): number {
+    let depth = 0;
+    // A reversal names its original by the hash of the original's text, so chains cannot loop; the bound is a guard.
+    for (let current = recorded; current.reverses && depth <= this.transactions.length; depth += 1) {
+      const original = this.byId.get(current.reverses);
+      if (!original) return depth + 1;
+      current = original;
+    }
+    return depth;
   }
 
   private reversalProblem(recorded: RecordedTransaction): { code: string; reason: string } | undefined {
