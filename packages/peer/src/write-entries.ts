@@ -9,14 +9,8 @@ import { type CommandContext, progress } from './context.js';
  */
 export async function writeEntries(context: CommandContext, store: CoopStore, signer: NodeEntrySigner, entries: readonly NewEntry[]): Promise<{ written: Entry[]; view: BookView }> {
   const signBar = progress(context, 'signing');
-  const written: Entry[] = [];
-  const now = context.now();
-  // Signing is the slow part of a large import: do it in slices so the progress line moves.
-  const slice = 5000;
-  for (let start = 0; start < entries.length; start += slice) {
-    written.push(...store.signEntries(entries.slice(start, start + slice), signer, now, start));
-    signBar.update(Math.min(start + slice, entries.length), entries.length);
-  }
+  signBar.update(0, entries.length);
+  const written: Entry[] = await store.signEntriesInParallel(entries, signer, context.now());
   signBar.done();
   const before = await readCurrentReportIndex(store.folder, store.coopId);
   const listingBefore = await store.storage.listing();

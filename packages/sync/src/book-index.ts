@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { once } from 'node:events';
+import { createDeflateRaw, inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
@@ -115,9 +116,7 @@ export async function extendIndex(store: CoopStore, before: CurrentIndex, writte
   const verifiedBefore = await readVerifiedText(paths.entries);
   if (verifiedBefore === undefined) return undefined;
   const index = mergeIntoIndex(before, written, await store.storage.fingerprint());
-  const lines = written.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n');
-  const verified = verifiedBefore === '' ? lines : `${verifiedBefore}\n${lines}`;
-  await writeFileAtomic(paths.entries, deflateRawSync(Buffer.from(`${verified}\n#sha256:${sha256(verified)}`), { level: 1 }));
+  await writeVerifiedEntries(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
   await writeChecked(paths.report, JSON.stringify(index));
   return viewOfIndex(index);
 }
@@ -232,10 +231,37 @@ export async function rebuildIndex(store: CoopStore, options: { trusted?: readon
   index.declarationKeys = read.entries
     .filter((entry) => DECLARATION_KINDS.has(entry.body.kind))
     .map((entry) => declarationKey(entry.body.kind, entry.body.payload));
-  const verified = read.entries.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n');
-  await writeFileAtomic(paths.entries, deflateRawSync(Buffer.from(`${verified}\n#sha256:${sha256(verified)}`), { level: 1 }));
+  await writeVerifiedEntries(paths.entries, read.entries);
   await writeChecked(paths.report, JSON.stringify(index));
   return { book, view: viewOfIndex(index) };
+}
+
+/**
+ * Writes the verified-entries file (lines `SIG<TAB>TEXT`, then the checksum line), deflated, streaming:
+ * a 100k book is ~70 MB of text, which must not be built as one string. Pieces are entries, or text
+ * already in the file's line format.
+ */
+async function writeVerifiedEntries(path: string, pieces: Iterable<Entry | string>): Promise<void> {
+  const hash = createHash('sha256');
+  const deflate = createDeflateRaw({ level: 1 });
+  const output: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => output.push(chunk));
+  const finished = once(deflate, 'end');
+  let pending = '';
+  let first = true;
+  const push = async (text: string) => {
+    hash.update(text);
+    if (!deflate.write(text)) await once(deflate, 'drain');
+  };
+  for (const piece of pieces) {
+    pending += `${first ? '' : '\n'}${typeof piece === 'string' ? piece : `${piece.stored.sig}\t${piece.stored.text}`}`;
+    first = false;
+    if (pending.length >= 1 << 20) { await push(pending); pending = ''; }
+  }
+  await push(pending);
+  deflate.end(`\n#sha256:${hash.digest('hex')}`);
+  await finished;
+  await writeFileAtomic(path, Buffer.concat(output));
 }
 
 /** The verified-entries file's lines, '' if there is none, undefined if it is damaged. */

@@ -9,7 +9,8 @@ import {
 import { type DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText } from './documents.js';
 import { FileStorageAdapter, type StorageProblem, writeFileAtomic } from './file-storage-adapter.js';
-import { nodeEntryCrypto } from './node-crypto.js';
+import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
+import { createEntries } from './parallel-signing.js';
 
 /**
  * One co-op's books on this device: opens its documents through automerge-repo over the crash-safe
@@ -131,9 +132,18 @@ export class CoopStore {
 
   /** Signs new entries written together (an add, an import) with consecutive batch positions. */
   signEntries(entries: readonly NewEntry[], signer: EntrySigner, now: Date, firstPosition = 0): Entry[] {
+    return this.entryFields(entries, now, firstPosition).map((fields) => createEntry(fields, signer, crypto));
+  }
+
+  /** The same, signing a large batch on worker threads. */
+  async signEntriesInParallel(entries: readonly NewEntry[], signer: NodeEntrySigner, now: Date): Promise<Entry[]> {
+    return createEntries(this.entryFields(entries, now, 0), signer);
+  }
+
+  private entryFields(entries: readonly NewEntry[], now: Date, firstPosition: number): Omit<EntryBody, 'v' | 'author'>[] {
     const basis = this.controlHeads();
     const at = now.toISOString();
-    return entries.map((entry, index) => createEntry({ kind: entry.kind, coop: this.coopId, at, n: firstPosition + index, basis, payload: entry.payload } as Omit<EntryBody, 'v' | 'author'>, signer, crypto));
+    return entries.map((entry, index) => ({ kind: entry.kind, coop: this.coopId, at, n: firstPosition + index, basis, payload: entry.payload }) as Omit<EntryBody, 'v' | 'author'>);
   }
 
   /**
