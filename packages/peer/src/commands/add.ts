@@ -61,7 +61,9 @@ function describeFlagError(error: unknown, postings: readonly string[]): unknown
   const first = error instanceof ValidationErrors ? error.errors[0] : error;
   if (!(first instanceof ParseError)) return error;
   const line = first.location.line;
-  const where = line === 1 ? '--date/--description' : `--posting "${postings[line - 2] ?? ''}"`;
+  // A transaction that does not balance is reported at its first line, but the fix is in the postings.
+  const header = first.code === 'unbalanced_transaction' ? '--posting' : '--date/--description';
+  const where = line === 1 ? header : `--posting "${postings[line - 2] ?? ''}"`;
   return new TallystickError(first.code, `${where}: found ${first.found}, expected ${first.expected}`);
 }
 
