@@ -115,7 +115,7 @@ export async function loadBookView(context: CommandContext): Promise<BookView> {
 
 async function hasPendingBatches(folder: DataFolder): Promise<boolean> {
   try {
-    return (await readdir(folder.pendingDir)).some((name) => name.endsWith('.json'));
+    return (await readdir(folder.pendingDir)).some((name) => name.endsWith('.batch') || name.endsWith('.json'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { once } from 'node:events';
-import { createDeflateRaw, inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
@@ -10,6 +8,7 @@ import {
 } from '@tallystick/core';
 import type { CoopStore } from './coop-store.js';
 import { nodeEntryCrypto as crypto } from './node-crypto.js';
+import { readEntryLines, writeEntryLines } from './deflated-lines.js';
 import { type DataFolder } from './data-folder.js';
 import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
 
@@ -116,7 +115,7 @@ export async function extendIndex(store: CoopStore, before: CurrentIndex, writte
   const verifiedBefore = await readVerifiedText(paths.entries);
   if (verifiedBefore === undefined) return undefined;
   const index = mergeIntoIndex(before, written, await store.storage.fingerprint());
-  await writeVerifiedEntries(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
+  await writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
   await writeChecked(paths.report, JSON.stringify(index));
   return viewOfIndex(index);
 }
@@ -231,47 +230,14 @@ export async function rebuildIndex(store: CoopStore, options: { trusted?: readon
   index.declarationKeys = read.entries
     .filter((entry) => DECLARATION_KINDS.has(entry.body.kind))
     .map((entry) => declarationKey(entry.body.kind, entry.body.payload));
-  await writeVerifiedEntries(paths.entries, read.entries);
+  await writeEntryLines(paths.entries, read.entries);
   await writeChecked(paths.report, JSON.stringify(index));
   return { book, view: viewOfIndex(index) };
 }
 
-/**
- * Writes the verified-entries file (lines `SIG<TAB>TEXT`, then the checksum line), deflated, streaming:
- * a 100k book is ~70 MB of text, which must not be built as one string. Pieces are entries, or text
- * already in the file's line format.
- */
-async function writeVerifiedEntries(path: string, pieces: Iterable<Entry | string>): Promise<void> {
-  const hash = createHash('sha256');
-  const deflate = createDeflateRaw({ level: 1 });
-  const output: Buffer[] = [];
-  deflate.on('data', (chunk: Buffer) => output.push(chunk));
-  const finished = once(deflate, 'end');
-  let pending = '';
-  let first = true;
-  const push = async (text: string) => {
-    hash.update(text);
-    if (!deflate.write(text)) await once(deflate, 'drain');
-  };
-  for (const piece of pieces) {
-    pending += `${first ? '' : '\n'}${typeof piece === 'string' ? piece : `${piece.stored.sig}\t${piece.stored.text}`}`;
-    first = false;
-    if (pending.length >= 1 << 20) { await push(pending); pending = ''; }
-  }
-  await push(pending);
-  deflate.end(`\n#sha256:${hash.digest('hex')}`);
-  await finished;
-  await writeFileAtomic(path, Buffer.concat(output));
-}
-
-/** The verified-entries file's lines, '' if there is none, undefined if it is damaged. */
+/** The verified-entries file's lines, '' if there is none, undefined if it is damaged (verify everything again). */
 async function readVerifiedText(path: string): Promise<string | undefined> {
-  try {
-    return checkedContent(inflateRawSync(await readFile(path)).toString('utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    return undefined; // damaged: verify everything again
-  }
+  return readEntryLines(path);
 }
 
 async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {

@@ -8,7 +8,8 @@ import {
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText } from './documents.js';
-import { FileStorageAdapter, type StorageProblem, writeFileAtomic } from './file-storage-adapter.js';
+import { FileStorageAdapter, type StorageProblem } from './file-storage-adapter.js';
+import { readEntryLines, writeEntryLines } from './deflated-lines.js';
 import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
 import { createEntries } from './parallel-signing.js';
 
@@ -29,6 +30,9 @@ export interface NewEntry<K extends EntryKind = EntryKind> {
 }
 
 export const crypto = nodeEntryCrypto;
+
+/** Batches at least this large unload each month's document once it is written (see saveAndUnload). */
+export const UNLOAD_AFTER_WRITE_ENTRIES = 5000;
 
 export class CoopStore {
   readonly folder: DataFolder;
@@ -155,9 +159,9 @@ export class CoopStore {
   async appendEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(this.folder.pendingDir, { recursive: true });
-    const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.json`);
-    const batch = { coop: this.coopId, entries: entries.map((entry) => ({ id: entry.id, ...entry.stored })) };
-    await writeFileAtomic(batchPath, Buffer.from(JSON.stringify(batch)));
+    const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
+    // First line names the co-op; then one line per entry, deflated and checksummed (see deflated-lines.ts).
+    await writeEntryLines(batchPath, [`coop ${this.coopId}`, ...entries]);
     await this.applyEntries(entries, onProgress);
     await this.flush();
     await rm(batchPath, { force: true });
@@ -166,18 +170,22 @@ export class CoopStore {
   private async replayPendingBatches(): Promise<void> {
     let names: string[];
     try {
-      names = (await readdir(this.folder.pendingDir)).filter((name) => name.endsWith('.json')).sort();
+      names = (await readdir(this.folder.pendingDir)).filter((name) => name.endsWith('.batch') || name.endsWith('.json')).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
     for (const name of names) {
       const path = join(this.folder.pendingDir, name);
-      const batch = JSON.parse(await readFile(path, 'utf8')) as { coop: string; entries: { id: string; text: string; sig: string }[] };
+      const batch = name.endsWith('.json') ? await readJsonBatch(path) : await readLineBatch(path);
+      if (batch === undefined) {
+        // A batch that is not whole was never promised to anyone (it is renamed into place only once written).
+        throw new TallystickError('damaged_batch', `pending batch ${path} is damaged; it was not applied. Move it aside to open the books`);
+      }
       if (batch.coop !== this.coopId) continue;
       const entries: Entry[] = [];
       for (const item of batch.entries) {
-        const checked = checkStoredEntry(item.id, { text: item.text, sig: item.sig }, crypto);
+        const checked = checkStoredEntry(crypto.sha256Hex(item.text), item, crypto);
         assert(checked.ok, `pending batch ${name} holds an entry this device signed that does not verify`);
         entries.push(checked.entry);
       }
@@ -186,6 +194,7 @@ export class CoopStore {
       await rm(path, { force: true });
     }
   }
+
 
   private async applyEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const byMonth = new Map<string, Entry[]>();
@@ -219,13 +228,15 @@ export class CoopStore {
         this.periodHandles.set(month, created);
         newPeriods.push({ month, documentId: created.documentId });
       }
+      if (entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) await this.saveAndUnload(month);
       done += monthEntries.length;
       onProgress?.(done, entries.length);
     }
-    if (newPeriods.length > 0) {
+    const stillLoaded = newPeriods.filter((period) => this.periodHandles.has(period.month));
+    if (stillLoaded.length > 0) {
       // The catalog must never reach the disk naming a period document that is not there: a crash between
       // the two writes would leave a store that cannot be opened ("document unavailable"). New ones go first.
-      await this.repo.flush(newPeriods.map((period) => period.documentId as DocumentId));
+      await this.repo.flush(stillLoaded.map((period) => period.documentId as DocumentId));
       await this.storage.whenIdle();
     }
     if (catalogEntries.length > 0 || newPeriods.length > 0) {
@@ -240,6 +251,19 @@ export class CoopStore {
       });
       onProgress?.(entries.length, entries.length);
     }
+  }
+
+  /**
+   * During a large batch, each month is saved and dropped from memory once written: Automerge's wasm
+   * memory never shrinks, so holding every month of a 100k import at once costs hundreds of MiB.
+   */
+  private async saveAndUnload(month: string): Promise<void> {
+    const handle = this.periodHandles.get(month);
+    if (!handle) return;
+    await this.repo.flush([handle.documentId]);
+    await this.storage.whenIdle();
+    await this.repo.removeFromCache(handle.documentId);
+    this.periodHandles.delete(month);
   }
 
   /** The period document already listed for a month, if any (the first, if concurrent devices made two). */
@@ -305,6 +329,34 @@ function packsByDay(entries: readonly Entry[]): Record<string, Record<string, St
     else byDate.set(date, [entry]);
   }
   return Object.fromEntries([...byDate].map(([date, list]) => [date, pack(list)]));
+}
+
+interface PendingBatch {
+  coop: string;
+  entries: { text: string; sig: string }[];
+}
+
+async function readLineBatch(path: string): Promise<PendingBatch | undefined> {
+  const content = await readEntryLines(path);
+  if (!content) return undefined;
+  const [header, ...lines] = content.split('\n');
+  if (!header?.startsWith('coop ')) return undefined;
+  return {
+    coop: header.slice(5),
+    entries: lines.map((line) => {
+      const tab = line.indexOf('\t');
+      return { sig: line.slice(0, tab), text: line.slice(tab + 1) };
+    }),
+  };
+}
+
+/** Batches written by earlier versions (and by tests that simulate a crash): `{coop, entries: [{id, text, sig}]}`. */
+async function readJsonBatch(path: string): Promise<PendingBatch | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as PendingBatch;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Packs entries under the hash of the pack, so that writing the same pack twice changes nothing. */

@@ -15,15 +15,25 @@ export async function createEntries(fieldsList: readonly Omit<EntryBody, 'v' | '
   if (fieldsList.length < PARALLEL_SIGNING_THRESHOLD || threads < 2) {
     return fieldsList.map((fields) => createEntry(fields, signer, nodeEntryCrypto));
   }
-  const size = Math.ceil(fieldsList.length / threads);
-  const slices = Array.from({ length: threads }, (_, index) => fieldsList.slice(index * size, (index + 1) * size));
-  const results = await Promise.all(slices.map((slice) => signSlice(slice, signer)));
+  // Work goes out in chunks, so that only a few chunks are ever copied to the threads at once.
+  const chunks: (readonly Omit<EntryBody, 'v' | 'author'>[])[] = [];
+  for (let start = 0; start < fieldsList.length; start += CHUNK_ENTRIES) chunks.push(fieldsList.slice(start, start + CHUNK_ENTRIES));
+  const signed: { id: string; text: string; sig: string }[][] = new Array(chunks.length);
+  let next = 0;
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./sign-worker.js', import.meta.url)));
+  try {
+    await Promise.all(workers.map(async (worker) => {
+      for (let chunk = next++; chunk < chunks.length; chunk = next++) signed[chunk] = await signChunk(worker, chunks[chunk]!, signer);
+    }));
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
   const entries: Entry[] = [];
-  results.forEach((signed, sliceIndex) => {
-    const slice = slices[sliceIndex]!;
-    assert(signed.length === slice.length, 'a signing worker returned a different number of entries');
-    signed.forEach((stored, index) => {
-      const fields = slice[index]!;
+  chunks.forEach((chunk, chunkIndex) => {
+    const results = signed[chunkIndex]!;
+    assert(results.length === chunk.length, 'a signing worker returned a different number of entries');
+    results.forEach((stored, index) => {
+      const fields = chunk[index]!;
       const body = { v: ENTRY_VERSION, ...fields, author: signer.publicKey, basis: [...fields.basis].sort() } as EntryBody;
       entries.push({ id: stored.id as EntryId, body, stored: { text: stored.text, sig: stored.sig } });
     });
@@ -31,15 +41,14 @@ export async function createEntries(fieldsList: readonly Omit<EntryBody, 'v' | '
   return entries;
 }
 
-function signSlice(fields: readonly Omit<EntryBody, 'v' | 'author'>[], signer: NodeEntrySigner): Promise<{ id: string; text: string; sig: string }[]> {
+const CHUNK_ENTRIES = 2000;
+
+function signChunk(worker: Worker, fields: readonly Omit<EntryBody, 'v' | 'author'>[], signer: NodeEntrySigner): Promise<{ id: string; text: string; sig: string }[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./sign-worker.js', import.meta.url));
-    worker.once('message', (signed: { id: string; text: string; sig: string }[]) => {
-      resolve(signed);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => { if (code !== 0 && code !== 1) reject(new Error(`signing worker exited with code ${code}`)); });
+    const onError = (error: Error) => { worker.off('message', onMessage); reject(error); };
+    const onMessage = (signed: { id: string; text: string; sig: string }[]) => { worker.off('error', onError); resolve(signed); };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
     worker.postMessage({ privateKey: signer.keyForWorker(), fields });
   });
 }
