@@ -83,6 +83,7 @@ const JOURNAL = `; Riverside Bakery Co-op: books for 2024, kept with hledger (le
 account assets:bank:checking      ; type: A
 account assets:bank:savings       ; type: A
 account assets:cash
+account assets:paypal             ; type: A
 account assets:investments:fund   ; type: A
 account liabilities:loans:member  ; type: L
 account equity:opening            ; type: E
@@ -94,6 +95,7 @@ account expenses:travel
 
 commodity EUR
     format 1,000.00 EUR
+commodity $1,000.00
 commodity JPY  ; Japanese yen, no minor unit
 commodity VFUND
     format 1,000.000 VFUND
@@ -119,6 +121,11 @@ P 2024-03-01 JPY 0.0062 EUR
 2024-01-31 ! Landlord | January rent
     expenses:rent                1,200.00 EUR
     assets:bank:checking
+
+2024-01-20 * Etsy | bread baking kits, paid out to PayPal
+    assets:paypal                 $1,250.40
+    assets:paypal                   $-37.51  ; fees
+    income:sales
 
 2024-02-01 * Member dues
     ; dues for February, 7 members
@@ -231,7 +238,7 @@ describe('(a) an hledger/ledger journal: import agrees with hledger and ledger',
 
   it('imports every transaction (the included file too) and every declaration', async () => {
     const output = await tallystickOk(journalBooks, ['import', journalFile]);
-    expect(output).toBe(`Imported 10 transactions and 16 declarations from ${journalFile}.\n`);
+    expect(output).toBe(`Imported 11 transactions and 18 declarations from ${journalFile}.\n`);
   });
 
   it('every account\'s balance equals hledger\'s and ledger\'s, account by account, commodity by commodity', async () => {
@@ -242,20 +249,21 @@ describe('(a) an hledger/ledger journal: import agrees with hledger and ledger',
     expect(ours).toContainEqual({ account: 'assets:cash', commodity: 'JPY', amount: '19500' });
     expect(ours).toContainEqual({ account: 'assets:investments:fund', commodity: 'VFUND', amount: '16.845' });
     expect(ours).toContainEqual({ account: 'assets:bank:savings', commodity: 'EUR', amount: '1270.73925' });
+    expect(ours).toContainEqual({ account: 'income:sales', commodity: '$', amount: '-1212.89' });
   });
 
   it('keeps the declared account types', async () => {
     const accounts = await tallystickJson<{ account: string; type: string | null; declared: boolean }[]>(journalBooks, ['accounts']);
     expect(accounts.find((row) => row.account === 'liabilities:loans:member')).toMatchObject({ type: 'liability', declared: true });
     expect(accounts.find((row) => row.account === 'expenses:travel')).toMatchObject({ type: 'expense', declared: true });
-    expect(accounts).toHaveLength(11);
+    expect(accounts).toHaveLength(12);
   });
 
   it('importing the same file again adds nothing', async () => {
     const before = await flatBalances(journalBooks);
     const books = snapshotBooks(journalBooks);
     const output = await tallystickOk(journalBooks, ['import', journalFile]);
-    expect(output).toBe(`Nothing new in ${journalFile}: all 26 entries were imported before.\n`);
+    expect(output).toBe(`Nothing new in ${journalFile}: all 29 entries were imported before.\n`);
     expect(await flatBalances(journalBooks)).toEqual(before);
     expect(snapshotBooks(journalBooks)).toEqual(books);
   });
@@ -379,6 +387,7 @@ describe('(d) export: hledger, ledger and beancount accept the files with Tallys
     await beanCheck(file);
     expect(await beancountBalancesAsTallystick(file)).toEqual(await flatBalances(journalBooks));
     expect(readFileSync(file, 'utf8')).toContain('tallystick-account: "assets:bank:checking"');
+    expect(readFileSync(file, 'utf8')).toContain('tallystick-symbol: "$"');
     await expectRoundTrip(file, journalBooks, 'journal-again-beancount');
   });
 

@@ -272,11 +272,16 @@ describe('tallystick walkthrough: a co-op\'s first quarter', () => {
     expect(earlier.stderr).toContain('already locked through 2024-02-29');
   });
 
-  it('after the lock, entries dated after it are still recorded', async () => {
+  it('after the lock, entries dated after it are recorded, and a closed period is corrected by a reversal dated after it', async () => {
     await ok('add', '-d', '2024-03-01', '--description', 'Forgotten receipt', '-p', 'expenses:food  12.00 EUR', '-p', 'assets:cash');
+    const sales = (await json<RegisterRowJson[]>('register', 'income:sales')).find((row) => row.date === '2024-02-14');
+    await ok('reverse', sales!.transaction!.slice(0, 16), '-d', '2024-03-02');
     const balances = await flatBalances(data);
     expect(balances.find((row) => row.account === 'expenses:food')?.amount).toBe('132.5');
-    expect(balances.find((row) => row.account === 'assets:cash')?.amount).toBe('393.5');
+    expect(balances.find((row) => row.account === 'assets:cash')?.amount).toBe('298');
+    expect(balances.find((row) => row.account === 'income:sales')?.amount).toBe('-310');
+    // The closed period itself still shows what was recorded in it.
+    expect(await json('balance', '--flat', '--begin', '2024-02-01', '--end', '2024-03-01')).toContainEqual({ account: 'income:sales', commodity: 'EUR', amount: '-95.50' });
     const rejected = await run('rejected');
     expect(rejected.code).toBe(0);
     expect(rejected.stdout).toMatch(/^No rejected entries/u);
@@ -298,7 +303,7 @@ describe('tallystick walkthrough: a co-op\'s first quarter', () => {
 
   it('errors a user can cause say what is wrong in one message, without a stack trace, exit 1', async () => {
     const cases: { args: string[]; message: RegExp }[] = [
-      { args: ['add', '-d', '2024-03-05', '--description', 'x', '-p', 'expenses:food  1.00 EUR', '-p', 'assets:cash  2.00 EUR'], message: /sum to 3\.00 EUR, expected postings that sum to zero/u },
+      { args: ['add', '-d', '2024-03-05', '--description', 'x', '-p', 'expenses:food  1.00 EUR', '-p', 'assets:cash  2.00 EUR'], message: /^tallystick: --posting: found a transaction whose postings sum to 3\.00 EUR, expected postings that sum to zero/u },
       { args: ['add', '-d', '2024-03-05', '--description', 'x', '-p', 'expenses:food  12..5 EUR', '-p', 'assets:cash'], message: /--posting "expenses:food {2}12\.\.5 EUR": found "12\.\.5"/u },
       { args: ['add', '-d', '2024-03-05', '--description', 'x', '-p', 'expenses:food  1 EUR'], message: /at least two postings/u },
       { args: ['add', '-d', '2024-03-05', '-p', 'expenses:food  1 EUR', '-p', 'assets:cash'], message: /needs a description/u },
