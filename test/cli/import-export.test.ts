@@ -519,6 +519,20 @@ describe('(f) malformed input: an error with its place and nothing imported', ()
     expect(stderr).toContain(`${file}:10:1: found a balance of Assets:Bank of 120.00 EUR at the start of 2024-02-01 (5.00 too little), expected 125.00 EUR`);
   });
 
+  it('a file with entries on or before the lock date: every such entry listed, nothing imported', async () => {
+    await tallystickOk(journalBooks, ['lock', '2024-03-31']);
+    const file = writeFile('late.journal', `2024-03-30 * Late invoice
+    expenses:flour     40.00 EUR
+    assets:bank:checking
+
+2024-04-02 * After the lock
+    expenses:flour     10.00 EUR
+    assets:bank:checking
+`);
+    const stderr = await importRefused(file);
+    expect(stderr).toMatch(/^tallystick: the books are locked through 2024-03-31; nothing was written\. 1 entry is dated on or before it:\n {2}"Late invoice" dated 2024-03-30\n/u);
+  });
+
   it('a CSV record with a bad amount: the record\'s place and nothing imported', async () => {
     const file = writeFile('broken.csv', CARD_CSV.replace('-42.00', '-4z.00'));
     writeFile('broken.csv.rules', CARD_RULES);
