@@ -153,20 +153,16 @@ export function extensionProblem(before: CurrentIndex, written: readonly Entry[]
 }
 
 function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerprint: string): ReportIndex {
-  const accountNumbers = new Map(before.accountNames.map((name, number) => [name, number]));
-  const commodityNumbers = new Map(before.commodityNames.map((name, number) => [name, number]));
-  const number = (map: Map<string, number>, key: string) => {
-    let value = map.get(key);
-    if (value === undefined) { value = map.size; map.set(key, value); }
-    return value;
-  };
-  type Row = { id: string; date: string; at: string; n: number; description: string; postings: [number, number, string][] };
+  // Rows carry names; numbers are given afresh in ledger order, as indexOfBook gives them.
+  type Row = { id: string; date: string; at: string; n: number; description: string; postings: [string, string, string][] };
   const rows: Row[] = [];
   const count = before.txId.length;
   for (let tx = 0; tx < count; tx += 1) {
     const end = tx + 1 < count ? before.txStart[tx + 1]! : before.postingAccount.length;
-    const postings: [number, number, string][] = [];
-    for (let p = before.txStart[tx]!; p < end; p += 1) postings.push([before.postingAccount[p]!, before.postingCommodity[p]!, before.postingQuantity[p]!]);
+    const postings: [string, string, string][] = [];
+    for (let p = before.txStart[tx]!; p < end; p += 1) {
+      postings.push([before.accountNames[before.postingAccount[p]!]!, before.commodityNames[before.postingCommodity[p]!]!, before.postingQuantity[p]!]);
+    }
     rows.push({ id: before.txId[tx]!, date: before.txDate[tx]!, at: before.txAt[tx]!, n: before.txN[tx]!, description: before.txDescription[tx]!, postings });
   }
   const index: ReportIndex = { ...before, fingerprint, accounts: [...before.accounts], commodities: [...before.commodities], importKeys: [...before.importKeys], declarationKeys: [...before.declarationKeys] };
@@ -178,7 +174,7 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
       rows.push({
         id: entry.id, date: transaction.date, at: entry.body.at, n: entry.body.n,
         description: transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description,
-        postings: transaction.postings.map((posting) => [number(accountNumbers, posting.account), number(commodityNumbers, posting.amount[0]), Decimal.parse(posting.amount[1]).toString()]),
+        postings: transaction.postings.map((posting) => [posting.account, posting.amount[0], Decimal.parse(posting.amount[1]).toString()]),
       });
       continue;
     }
@@ -189,12 +185,21 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
   index.accounts = sortedDeclarations(index.accounts);
   index.commodities = sortedCommodities(index.commodities);
   rows.sort((a, b) => compareText(a.date, b.date) || compareText(a.at, b.at) || a.n - b.n || compareText(a.id, b.id));
+  const accountNumbers = new Map<string, number>();
+  const commodityNumbers = new Map<string, number>();
+  const number = (map: Map<string, number>, key: string) => {
+    let value = map.get(key);
+    if (value === undefined) { value = map.size; map.set(key, value); }
+    return value;
+  };
   Object.assign(index, { txId: [], txDate: [], txDescription: [], txAt: [], txN: [], txStart: [], postingAccount: [], postingCommodity: [], postingQuantity: [] });
   for (const row of rows) {
     index.txId.push(row.id); index.txDate.push(row.date); index.txDescription.push(row.description);
     index.txAt.push(row.at); index.txN.push(row.n); index.txStart.push(index.postingAccount.length);
     for (const [account, commodity, quantity] of row.postings) {
-      index.postingAccount.push(account); index.postingCommodity.push(commodity); index.postingQuantity.push(quantity);
+      index.postingAccount.push(number(accountNumbers, account));
+      index.postingCommodity.push(number(commodityNumbers, commodity));
+      index.postingQuantity.push(quantity);
     }
   }
   index.accountNames = [...accountNumbers.keys()];
