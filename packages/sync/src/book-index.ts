@@ -187,24 +187,29 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
   rows.sort((a, b) => compareText(a.date, b.date) || compareText(a.at, b.at) || a.n - b.n || compareText(a.id, b.id));
   const accountNumbers = new Map<string, number>();
   const commodityNumbers = new Map<string, number>();
-  const number = (map: Map<string, number>, key: string) => {
-    let value = map.get(key);
-    if (value === undefined) { value = map.size; map.set(key, value); }
-    return value;
-  };
   Object.assign(index, { txId: [], txDate: [], txDescription: [], txAt: [], txN: [], txStart: [], postingAccount: [], postingCommodity: [], postingQuantity: [] });
   for (const row of rows) {
     index.txId.push(row.id); index.txDate.push(row.date); index.txDescription.push(row.description);
     index.txAt.push(row.at); index.txN.push(row.n); index.txStart.push(index.postingAccount.length);
     for (const [account, commodity, quantity] of row.postings) {
-      index.postingAccount.push(number(accountNumbers, account));
-      index.postingCommodity.push(number(commodityNumbers, commodity));
+      index.postingAccount.push(numberOf(accountNumbers, account));
+      index.postingCommodity.push(numberOf(commodityNumbers, commodity));
       index.postingQuantity.push(quantity);
     }
   }
   index.accountNames = [...accountNumbers.keys()];
   index.commodityNames = [...commodityNumbers.keys()];
   return index;
+}
+
+/** The number of a name in a table of names, given in first-seen order. */
+function numberOf(numbers: Map<string, number>, name: string): number {
+  let value = numbers.get(name);
+  if (value === undefined) {
+    value = numbers.size;
+    numbers.set(name, value);
+  }
+  return value;
 }
 
 function sortedDeclarations(declarations: AccountDeclaration[]): AccountDeclaration[] {
@@ -264,11 +269,6 @@ async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
 function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportIndex {
   const accountNumbers = new Map<string, number>();
   const commodityNumbers = new Map<string, number>();
-  const number = (map: Map<string, number>, key: string) => {
-    let value = map.get(key);
-    if (value === undefined) { value = map.size; map.set(key, value); }
-    return value;
-  };
   const index: ReportIndex = {
     format: 'tallystick-report-index', version: INDEX_VERSION, coop: coopId, fingerprint,
     coopName: book.coopName, members: [...book.members],
@@ -288,8 +288,8 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
     index.txStart.push(index.postingAccount.length);
     if (recorded.importKey) index.importKeys.push(recorded.importKey);
     for (const posting of transaction.postings) {
-      index.postingAccount.push(number(accountNumbers, posting.account));
-      index.postingCommodity.push(number(commodityNumbers, posting.amount.commodity));
+      index.postingAccount.push(numberOf(accountNumbers, posting.account));
+      index.postingCommodity.push(numberOf(commodityNumbers, posting.amount.commodity));
       index.postingQuantity.push(posting.amount.quantity.toString());
     }
   }

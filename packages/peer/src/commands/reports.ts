@@ -68,32 +68,23 @@ export async function registerCommand(context: CommandContext, pattern: string |
 
 export async function trialBalanceCommand(context: CommandContext, flags: PeriodFlags): Promise<void> {
   const view = await loadView(context);
-  const report = trialBalanceReport(view.reportInput(), dateRange(flags));
-  if (flags.json) {
-    print(context, JSON.stringify(report, jsonAmounts));
-    return;
-  }
-  context.stdout.write(renderTrialBalance(report, commodityStyles({ declarations: view.commodities, precisions: report.precisions })));
+  show(context, view, flags, trialBalanceReport(view.reportInput(), dateRange(flags)), renderTrialBalance);
 }
 
 export async function balanceSheetCommand(context: CommandContext, flags: PeriodFlags): Promise<void> {
   const view = await loadView(context);
-  const report = balanceSheetReport(view.reportInput(), { ...dateRange(flags), ...interval(flags) });
-  if (flags.json) {
-    print(context, JSON.stringify(report, jsonAmounts));
-    return;
-  }
-  context.stdout.write(renderBalanceSheet(report, commodityStyles({ declarations: view.commodities, precisions: report.precisions })));
+  show(context, view, flags, balanceSheetReport(view.reportInput(), { ...dateRange(flags), ...interval(flags) }), renderBalanceSheet);
 }
 
 export async function incomeStatementCommand(context: CommandContext, flags: PeriodFlags): Promise<void> {
   const view = await loadView(context);
-  const report = incomeStatementReport(view.reportInput(), { ...dateRange(flags), ...interval(flags) });
-  if (flags.json) {
-    print(context, JSON.stringify(report, jsonAmounts));
-    return;
-  }
-  context.stdout.write(renderIncomeStatement(report, commodityStyles({ declarations: view.commodities, precisions: report.precisions })));
+  show(context, view, flags, incomeStatementReport(view.reportInput(), { ...dateRange(flags), ...interval(flags) }), renderIncomeStatement);
+}
+
+/** A statement as JSON (decimal strings) or as text in the book's commodity styles. */
+function show<R extends { readonly precisions: ReadonlyMap<string, number> }>(context: CommandContext, view: BookView, flags: PeriodFlags, report: R, render: (report: R, styles: CommodityStyles) => string): void {
+  if (flags.json) print(context, JSON.stringify(report, jsonAmounts));
+  else context.stdout.write(render(report, commodityStyles({ declarations: view.commodities, precisions: report.precisions })));
 }
 
 /** Reports say on stderr when some entries do not count, so nobody trusts a total that leaves them out. */
