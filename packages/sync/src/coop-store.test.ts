@@ -14,6 +14,7 @@ import { indexPaths, readCurrentIndex, rebuildIndex } from './book-index.js';
 import { CoopStore, type NewEntry, crypto } from './coop-store.js';
 import { DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, decodePack } from './documents.js';
+import { writeEntryLines } from './deflated-lines.js';
 import { writeFileAtomic } from './file-storage-adapter.js';
 import { NodeEntrySigner, generateDevicePrivateKey } from './node-crypto.js';
 
@@ -421,11 +422,15 @@ describe('CoopStore write order', () => {
 });
 
 describe('CoopStore write-ahead batches', () => {
-  /** The batch file exactly as appendEntries writes it before touching any document. */
-  async function leaveBatch(store: CoopStore, entries: readonly Entry[], name = `${Date.now()}-${randomUUID()}.json`): Promise<string> {
+  /** The batch file exactly as appendEntries writes it before touching any document (or in the older JSON form). */
+  async function leaveBatch(store: CoopStore, entries: readonly Entry[], name = `${Date.now()}-${randomUUID()}.batch`): Promise<string> {
     await mkdir(store.folder.pendingDir, { recursive: true });
     const path = join(store.folder.pendingDir, name);
-    await writeFileAtomic(path, Buffer.from(JSON.stringify({ coop: store.coopId, entries: entries.map((entry) => ({ id: entry.id, ...entry.stored })) })));
+    if (name.endsWith('.json')) {
+      await writeFileAtomic(path, Buffer.from(JSON.stringify({ coop: store.coopId, entries: entries.map((entry) => ({ id: entry.id, ...entry.stored })) })));
+    } else {
+      await writeEntryLines(path, [`coop ${store.coopId}`, ...entries]);
+    }
     return path;
   }
 
@@ -489,18 +494,35 @@ describe('CoopStore write-ahead batches', () => {
     }
   });
 
+  it('refuses to open over a damaged batch (never applies part of one) and opens once it is moved aside', async () => {
+    const { store, signer } = await foundCoop();
+    const entries = store.signEntries([transaction('2024-01-02', 'one', 'Expenses:A  1 USD', 'Assets:Cash')], signer, NOW);
+    const path = await leaveBatch(store, entries);
+    await store.close();
+    const bytes = await readFile(path);
+    await writeFile(path, bytes.subarray(0, bytes.length - 3));
+    await expect(reopen()).rejects.toMatchObject({ code: 'damaged_batch' });
+    await rm(path);
+    const reopened = await reopen();
+    try {
+      expect((await reopened.readEntries()).entries.map((entry) => entry.id)).toEqual([reopened.genesisId]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('replays several batches in the order they were written and leaves another co-op\'s batch alone', async () => {
     const { store, signer } = await foundCoop();
     const first = store.signEntries([transaction('2024-01-02', 'one', 'Expenses:A  1 USD', 'Assets:Cash')], signer, NOW);
     const second = store.signEntries([transaction('2024-01-03', 'two', 'Expenses:A  2 USD', 'Assets:Cash')], signer, NOW);
-    await leaveBatch(store, first, '1000-a.json');
+    await leaveBatch(store, first, '1000-a.batch');
     await leaveBatch(store, second, '2000-b.json');
-    await writeFileAtomic(join(store.folder.pendingDir, '1500-other.json'), Buffer.from(JSON.stringify({ coop: 'f'.repeat(32), entries: [] })));
+    await writeEntryLines(join(store.folder.pendingDir, '1500-other.batch'), [`coop ${'f'.repeat(32)}`]);
     await store.close();
 
     const reopened = await reopen();
     try {
-      expect(await pendingNames()).toEqual(['1500-other.json']);
+      expect(await pendingNames()).toEqual(['1500-other.batch']);
       const book = await readBook(reopened);
       expect(book.transactions.map((recorded) => recorded.transaction.description)).toEqual(['one', 'two']);
     } finally {
