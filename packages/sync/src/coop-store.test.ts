@@ -530,3 +530,28 @@ describe('CoopStore write-ahead batches', () => {
     }
   });
 });
+
+describe('CoopStore damaged month', () => {
+  it('says which month cannot be read and counts nothing, instead of showing a book without it; close still works', async () => {
+    const { store, signer } = await foundCoop();
+    await append(store, signer, [
+      transaction('2024-01-05', 'January', 'Assets:Bank  10.00 USD', 'Income:Sales'),
+      transaction('2024-02-05', 'February', 'Assets:Bank  20.00 USD', 'Income:Sales'),
+    ]);
+    const february = Object.keys((await store.repo.find<CatalogDoc>(store.folder.config.coops[store.coopId]!.catalog as AutomergeUrl)).doc().periods['2024-02'] ?? {})[0]!;
+    await store.close();
+    const chunkFolder = join(dir, 'storage', 'docs', february);
+    for (const kind of readdirSync(chunkFolder)) {
+      for (const name of readdirSync(join(chunkFolder, kind))) {
+        const path = join(chunkFolder, kind, name);
+        const bytes = await readFile(path);
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+        await writeFile(path, bytes);
+      }
+    }
+    const reopened = await reopen();
+    await expect(reopened.readEntries()).rejects.toMatchObject({ code: 'period_unavailable', message: expect.stringContaining('the books for 2024-02') });
+    await expect(reopened.close()).resolves.toBeUndefined();
+    expect(readdirSync(join(dir, 'storage', 'quarantine')).length).toBeGreaterThan(0);
+  });
+});

@@ -104,13 +104,16 @@ export class CoopStore {
 
   /** Everything changed so far is on disk (fsynced) when this resolves. */
   async flush(): Promise<void> {
-    await this.repo.flush();
+    // Only documents that loaded: one whose chunks were damaged has nothing to save (and Repo.flush throws on it).
+    const ready = Object.values(this.repo.handles).filter((handle) => handle.isReady()).map((handle) => handle.documentId);
+    await this.repo.flush(ready);
     await this.storage.whenIdle();
   }
 
+  /** Saves what loaded and disconnects. (Repo.shutdown would also try to save documents that failed to load.) */
   async close(): Promise<void> {
     await this.flush();
-    await this.repo.shutdown();
+    for (const adapter of this.repo.networkSubsystem.adapters) adapter.disconnect();
   }
 
   /**
@@ -272,9 +275,24 @@ export class CoopStore {
     if (cached) return cached;
     const existing = Object.keys(this.catalogHandle.doc().periods?.[month] ?? {}).sort();
     if (!existing[0]) return undefined;
-    const handle = await this.repo.find<PeriodDoc>(`automerge:${existing[0]}` as AutomergeUrl);
+    const handle = await this.findPeriod(month, existing[0]);
     this.periodHandles.set(month, handle);
     return handle;
+  }
+
+  /**
+   * A month's document, or a clear error if it cannot be read (its chunks damaged and put aside, or
+   * missing): a book that silently lacks a month would show wrong balances, so nothing is counted.
+   */
+  private async findPeriod(month: string, documentId: string): Promise<DocHandle<PeriodDoc>> {
+    try {
+      const handle = await this.repo.find<PeriodDoc>(`automerge:${documentId}` as AutomergeUrl);
+      handle.doc(); // throws if the handle never became ready
+      return handle;
+    } catch (error) {
+      const quarantine = join(this.folder.storageDir, 'quarantine');
+      throw new TallystickError('period_unavailable', `the books for ${month} (document ${documentId}) cannot be read from ${this.folder.storageDir}: ${(error as Error).message}. Damaged chunks, if any, were put aside in ${quarantine}. Nothing was counted; restore the data folder from a backup, or let a peer send the month again`);
+    }
   }
 
   /** Every document id of this co-op: the catalog and all period documents. */
@@ -308,7 +326,7 @@ export class CoopStore {
     const ids = Object.entries(catalog.periods ?? {}).flatMap(([month, set]) => Object.keys(set).map((docId) => ({ month, docId })));
     let done = 0;
     for (const { month, docId } of ids) {
-      const handle = await this.repo.find<PeriodDoc>(`automerge:${docId}` as AutomergeUrl);
+      const handle = await this.findPeriod(month, docId);
       for (const [date, day] of Object.entries(handle.doc().days ?? {})) {
         for (const [key, value] of Object.entries(day)) takePack(key, value, `period ${month}, ${date}`, date);
       }
