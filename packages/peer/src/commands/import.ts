@@ -115,12 +115,13 @@ export function newEntriesOf(parsed: ParsedBook, format: ImportFormat, view: Pic
   for (const { value } of parsed.assertions) addDeclaration({ kind: 'assertion', payload: { date: value.date, account: value.account, amount: encodeAmount(value.amount) } });
   const occurrences = new Map<string, number>();
   for (const { value } of parsed.transactions) {
-    const content = canonicalJson(encodeTransaction(value));
+    const payload = encodeTransaction(value);
+    const content = crypto.sha256Hex(canonicalJson(payload));
     const occurrence = occurrences.get(content) ?? 0;
     occurrences.set(content, occurrence + 1);
     const importKey = crypto.sha256Hex(`${format}\u0000${content}\u0000${occurrence}`);
     if (view.importKeys.has(importKey)) { skipped += 1; continue; }
-    entries.push({ kind: 'transaction', payload: encodeTransaction(value, { importKey }) });
+    entries.push({ kind: 'transaction', payload: { ...payload, importKey } });
   }
   return { entries, skipped };
 }
