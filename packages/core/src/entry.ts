@@ -4,6 +4,7 @@ import { assert } from './errors.js';
 import {
   accountJson, assertionJson, commodityJson, genesisJson, lockJson, priceJson, transactionJson,
 } from './payloads.js';
+import { proposalJson, voteJson } from './governance/payloads.js';
 
 /**
  * The signed entry envelope. Every fact in a co-op's documents (a transaction, an account declaration,
@@ -19,12 +20,17 @@ export type CoopId = string & { readonly __brand: 'CoopId' };
 
 export const ENTRY_VERSION = 1;
 
-/** Kinds that order the co-op's rules (roster, locks): other entries name the ones they had seen. */
-export const CONTROL_KINDS = ['genesis', 'lock'] as const;
+/**
+ * Kinds that order the co-op's rules (roster, locks, the proposals and votes that change them): other
+ * entries name the ones they had seen. See governance/README.md.
+ */
+export const CONTROL_KINDS = ['genesis', 'lock', 'proposal', 'vote'] as const;
 
 const PAYLOADS = {
   genesis: genesisJson,
   lock: lockJson,
+  proposal: proposalJson,
+  vote: voteJson,
   transaction: transactionJson,
   account: accountJson,
   commodity: commodityJson,
@@ -47,7 +53,7 @@ const bodyHeader = z.object({
   /** Position within a batch written together (an import): keeps a file's order among same-day entries. */
   n: z.number().int().min(0).max(100_000_000),
   /**
-   * The control entries (genesis, locks, later roster changes) that were the newest the author had
+   * The control entries (genesis, locks, proposals, votes) that were the newest the author had
    * seen: the rules this entry was written under. Sorted ids; empty only for the genesis itself.
    */
   basis: z.array(hex64).max(64),

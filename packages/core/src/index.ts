@@ -17,3 +17,4 @@ export { type ParseJournalOptions, parseJournal } from './formats/journal/parse-
 export { type WriteJournalInput, writeJournal } from './formats/journal/write-journal.js';
 export { type BeancountParsedBook, type ParseBeancountOptions, parseBeancount } from './formats/beancount/parse-beancount.js';
 export { type WriteBeancountInput, writeBeancount } from './formats/beancount/write-beancount.js';
+export * from './governance/index.js';

@@ -1,8 +1,9 @@
 import { type AccountName, type AccountType } from './account.js';
-import { type AccountDeclaration, type Book, type CommodityDeclaration, type DatedAssertion, type LockRecord, type Member, type PriceRecord, type RecordedTransaction, type RejectedEntry } from './book.js';
+import { type AccountDeclaration, type Book, type CommodityDeclaration, type DatedAssertion, type Member, type PriceRecord, type RecordedTransaction, type RejectedEntry } from './book.js';
 import { type IsoDate } from './date.js';
-import { type DeviceKey, type Entry, type EntryBody, type EntryId, isControlKind } from './entry.js';
+import { type Entry, type EntryBody, type EntryId, isControlKind } from './entry.js';
 import { assert } from './errors.js';
+import { deriveRoster } from './governance/derive-roster.js';
 import { decodeAmount, decodeTransaction } from './payloads.js';
 import { type Transaction, isBalanced, transactionResidual } from './transaction.js';
 import { formatAmountPlain } from './amount.js';
@@ -23,56 +24,60 @@ export interface MaterializeInput {
 export function materialize(input: MaterializeInput): Book {
   const rejected: RejectedEntry[] = [...(input.unverified ?? [])];
   const reject = (entry: Entry, code: string, reason: string) => rejected.push({ id: entry.id, kind: entry.body.kind, code, reason });
-  const entries = [...input.entries].sort(compareEntries);
+  // The same entry read twice (a replayed batch, two documents holding it) is one entry: its id is its text's hash.
+  const entries = [...new Map([...input.entries].map((entry) => [entry.id, entry])).values()].sort(compareEntries);
   const genesis = entries.find((entry) => entry.id === input.genesisId);
   if (!genesis || genesis.body.kind !== 'genesis') {
     for (const entry of entries) reject(entry, 'no_genesis', 'the co-op\'s genesis entry is missing, so no author can be checked');
     return emptyBook(rejected);
   }
   const genesisBody = genesis.body as EntryBody<'genesis'>;
-  const members: Member[] = genesisBody.payload.members.map((member) => ({ name: member.name, devices: member.devices as DeviceKey[] }));
-  const devices = new Set(members.flatMap((member) => member.devices));
-  const control = new ControlGraph();
+  const control: Entry[] = [];
   const ordinary: Entry[] = [];
 
   for (const entry of entries) {
-    const problem = envelopeProblem(entry, genesis, devices);
+    const problem = envelopeProblem(entry, genesis as Entry<'genesis'>);
     if (problem) { reject(entry, problem.code, problem.reason); continue; }
     if (entry.body.kind === 'genesis') continue;
-    if (isControlKind(entry.body.kind)) control.pending.push(entry);
+    if (isControlKind(entry.body.kind)) control.push(entry);
     else ordinary.push(entry);
   }
-  control.resolve(genesis, reject);
+  // Who may write what, at each basis: the roster derived from the control entries (governance/README.md).
+  const governance = deriveRoster({ genesis: genesis as Entry<'genesis'>, control });
+  for (const refused of governance.rejected) reject(refused.entry, refused.code, refused.reason);
 
   const builder = new BookBuilder();
   for (const entry of ordinary) {
-    const effectiveLock = control.lockThroughFor(entry.body.basis);
-    if (effectiveLock === null) { reject(entry, 'unknown_basis', 'entry names rules (basis) this peer does not hold or that were rejected'); continue; }
-    const problem = builder.add(entry, effectiveLock);
+    const check = governance.checkAuthor(entry.body.basis, entry.body.author, entry.body.kind);
+    if (!check.ok) { reject(entry, check.code, check.reason); continue; }
+    const problem = builder.add(entry, check.lockThrough);
     if (problem) reject(entry, problem.code, problem.reason);
   }
   builder.finishReversalsAndClosures(reject);
-  const locks = control.locks();
-  const lockedThrough = locks.reduce<IsoDate | undefined>((latest, lock) => (latest === undefined || lock.through > latest ? lock.through : latest), undefined);
+  const roster = governance.roster();
   return {
     coopName: genesisBody.payload.name,
-    members,
+    members: roster.members.filter((member) => !member.removed).map((member) => ({ name: member.name, devices: member.devices, role: member.role })),
     transactions: builder.transactions,
     accounts: builder.accounts,
     commodities: builder.commodities,
     prices: builder.prices.sort((a, b) => compareText(a.date, b.date) || compareText(a.commodity, b.commodity)),
     assertions: builder.assertions.sort((a, b) => compareText(a.date, b.date) || compareText(a.id, b.id)),
-    locks,
-    ...(lockedThrough ? { lockedThrough } : {}),
+    locks: governance.locks(),
+    ...(roster.lockedThrough ? { lockedThrough: roster.lockedThrough } : {}),
     reversedBy: builder.reversedBy,
+    governance: { roster, proposals: governance.proposals(), changes: governance.changes() },
     rejected: rejected.sort((a, b) => compareText(a.id, b.id)),
   };
 }
 
-function envelopeProblem(entry: Entry, genesis: Entry, devices: ReadonlySet<string>): { code: string; reason: string } | undefined {
+function envelopeProblem(entry: Entry, genesis: Entry<'genesis'>): { code: string; reason: string } | undefined {
   if (entry.body.coop !== genesis.body.coop) return { code: 'wrong_coop', reason: `entry belongs to co-op ${entry.body.coop}, not ${genesis.body.coop}` };
   if (entry.body.kind === 'genesis' && entry.id !== genesis.id) return { code: 'second_genesis', reason: 'a co-op has exactly one genesis entry; this is another' };
-  if (!devices.has(entry.body.author)) return { code: 'not_a_member_device', reason: `author device ${entry.body.author.slice(0, 16)}… is not a device of any member` };
+  // The genesis founds the roster, so it is checked against its own members (and still founds it if not).
+  if (entry.id === genesis.id && !genesis.body.payload.members.some((member) => member.devices.includes(entry.body.author))) {
+    return { code: 'not_a_member_device', reason: `author device ${entry.body.author.slice(0, 16)}… is not a device of any member` };
+  }
   return undefined;
 }
 
@@ -88,52 +93,6 @@ function entryDate(entry: Entry): string {
 
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The control entries (locks; later roster changes) form a DAG through their `basis`. The rules an
- * entry was written under are everything in the causal closure of the control entries it names.
- * `lockThroughFor` returns the latest lock date in that closure ('' for none), or null if the basis
- * names an entry this peer does not accept.
- */
-class ControlGraph {
-  readonly pending: Entry[] = [];
-  private readonly accepted = new Map<EntryId, { entry: Entry; lockThrough: string }>();
-
-  resolve(genesis: Entry, reject: (entry: Entry, code: string, reason: string) => void): void {
-    this.accepted.set(genesis.id, { entry: genesis, lockThrough: '' });
-    // Repeatedly accept entries whose basis is accepted; a basis cycle or a missing basis never resolves.
-    let remaining = this.pending;
-    for (let round = 0; remaining.length > 0 && round <= this.pending.length; round += 1) {
-      const next: Entry[] = [];
-      for (const entry of remaining) {
-        const inherited = this.lockThroughFor(entry.body.basis);
-        if (inherited === null) { next.push(entry); continue; }
-        const own = entry.body.kind === 'lock' ? (entry.body.payload as { through: string }).through : '';
-        this.accepted.set(entry.id, { entry, lockThrough: own > inherited ? own : inherited });
-      }
-      if (next.length === remaining.length) break;
-      remaining = next;
-    }
-    for (const entry of remaining) reject(entry, 'unknown_basis', 'control entry names rules (basis) this peer does not hold or that were rejected');
-  }
-
-  lockThroughFor(basis: readonly EntryId[]): string | null {
-    let latest = '';
-    for (const id of basis) {
-      const node = this.accepted.get(id);
-      if (!node) return null;
-      if (node.lockThrough > latest) latest = node.lockThrough;
-    }
-    return latest;
-  }
-
-  locks(): LockRecord[] {
-    return [...this.accepted.values()]
-      .filter(({ entry }) => entry.body.kind === 'lock')
-      .map(({ entry }) => ({ id: entry.id, through: (entry.body as EntryBody<'lock'>).payload.through as IsoDate, author: entry.body.author, at: entry.body.at }))
-      .sort((a, b) => compareText(a.at, b.at) || compareText(a.id, b.id));
-  }
 }
 
 class BookBuilder {
@@ -294,6 +253,7 @@ function emptyBook(rejected: RejectedEntry[]): Book {
   return {
     coopName: '', members: [], transactions: [], accounts: new Map(), commodities: new Map(), prices: [],
     assertions: [], locks: [], reversedBy: new Map(), rejected,
+    governance: { roster: { members: [], roles: [], rule: { kind: 'majority' } }, proposals: [], changes: [] },
   };
 }
 

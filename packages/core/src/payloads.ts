@@ -4,6 +4,9 @@ import { type Amount } from './amount.js';
 import { type IsoDate, isIsoDate } from './date.js';
 import { Decimal } from './decimal.js';
 import { type BalanceAssertion, type LotCost, type Posting, type PostingPrice, type Transaction } from './transaction.js';
+import {
+  DEFAULT_ROLE, MAX_DEVICES_PER_MEMBER, MAX_MEMBERS, MAX_ROLES, type RoleJson, decisionRuleJson, deviceKeyJson, memberNameJson, roleJson, roleNameJson,
+} from './governance/payloads.js';
 
 /*
  * The JSON shapes of entry payloads, and codecs between them and core values. Everything read from a
@@ -92,14 +95,44 @@ export type AssertionJson = z.infer<typeof assertionJson>;
 export const lockJson = z.object({ through: isoDate }).strict();
 export type LockJson = z.infer<typeof lockJson>;
 
+/**
+ * The founding record. `roles`, each member's `role` and `rule` came with governance (issue 3) and are
+ * optional, so genesis entries written before still read: no roles means one role 'member' that may
+ * write everything, a member without a role has 'member', and the rule is a simple majority.
+ */
 export const genesisJson = z.object({
   name: z.string().min(1).max(200),
   members: z.array(z.object({
-    name: z.string().min(1).max(200),
-    devices: z.array(z.string().regex(/^[0-9a-f]{64}$/u)).min(1).max(100),
-  }).strict()).min(1).max(1000),
-}).strict();
+    name: memberNameJson,
+    devices: z.array(deviceKeyJson).min(1).max(MAX_DEVICES_PER_MEMBER),
+    role: roleNameJson.optional(),
+  }).strict()).min(1).max(MAX_MEMBERS),
+  roles: z.array(roleJson).min(1).max(MAX_ROLES).optional(),
+  rule: decisionRuleJson.optional(),
+}).strict().superRefine((genesis, context) => {
+  for (const problem of genesisProblems(genesis)) context.addIssue({ code: 'custom', message: problem });
+});
 export type GenesisJson = z.infer<typeof genesisJson>;
+
+/** A genesis must name each member, device and role once, and give every member a defined role. */
+function genesisProblems(genesis: { members: { name: string; devices: string[]; role?: string | undefined }[]; roles?: RoleJson[] | undefined }): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const devices = new Set<string>();
+  const roles = new Set((genesis.roles ?? [DEFAULT_ROLE]).map((role) => role.name));
+  if (roles.size !== (genesis.roles ?? [DEFAULT_ROLE]).length) problems.push('a role is defined twice');
+  for (const member of genesis.members) {
+    if (names.has(member.name)) problems.push(`member ${member.name} is listed twice`);
+    names.add(member.name);
+    for (const device of member.devices) {
+      if (devices.has(device)) problems.push(`device ${device.slice(0, 16)}… is listed twice`);
+      devices.add(device);
+    }
+    const role = member.role ?? DEFAULT_ROLE.name;
+    if (!roles.has(role)) problems.push(`member ${member.name} has role ${role}, which the genesis does not define`);
+  }
+  return problems;
+}
 
 function isValidIsoDate(value: string): boolean {
   return isIsoDate(value);

@@ -1,0 +1,298 @@
+import { type LockRecord } from '../book.js';
+import { type IsoDate } from '../date.js';
+import { type DeviceKey, type Entry, type EntryBody, type EntryId, type EntryKind } from '../entry.js';
+import { assert } from '../errors.js';
+import { ReadyEntries } from './co-op-order.js';
+import { describeRule } from './decide.js';
+import { type DecisionRule, type Permission, type ProposalAction, instantKey } from './payloads.js';
+import { GovernanceReplay, type ProposalInfo, type ProposalStatus, type RosterChange, type VoteRecord } from './replay.js';
+import { type Roster, type RosterState } from './roster.js';
+
+/** What a rejected entry gets: a stable code and a sentence. */
+export interface Rejection {
+  readonly code: string;
+  readonly reason: string;
+}
+
+export interface ControlRejection extends Rejection {
+  readonly entry: Entry;
+}
+
+/** A proposal and its outcome, as every peer holding the same entries computes it. */
+export interface ProposalRecord {
+  readonly id: EntryId;
+  readonly proposer: string;
+  readonly author: DeviceKey;
+  readonly at: string;
+  readonly action: ProposalAction;
+  readonly deadline: string;
+  readonly note?: string;
+  /** The rule and the electorate in force at the proposal's basis; they do not change afterwards. */
+  readonly rule: DecisionRule;
+  readonly electorate: readonly string[];
+  readonly status: ProposalStatus;
+  /** The vote that decided it, the proposal itself (decided at once), or the entry that showed the deadline had passed. */
+  readonly decidedBy?: EntryId;
+  /** Adopted, but the roster had already changed so that the action could not apply: why. */
+  readonly noEffect?: string;
+  readonly yes: number;
+  readonly no: number;
+  readonly votes: readonly VoteRecord[];
+}
+
+/** What the right to write each kind of entry is. The genesis needs none: it founds the roster. */
+export function rightNeededFor(kind: EntryKind): Permission | undefined {
+  switch (kind) {
+    case 'genesis': return undefined;
+    case 'proposal': case 'vote': return 'vote';
+    case 'transaction': case 'account': case 'commodity': case 'price': case 'assertion': case 'lock': return 'books';
+  }
+}
+
+/** The roster an author is judged by, the lock date in force, or why the entry does not count. */
+export type AuthorCheck = { readonly ok: true; readonly lockThrough: string } | ({ readonly ok: false } & Rejection);
+
+const CACHED_STATES = 512;
+
+/**
+ * The co-op's governance history, derived from its control entries: which count (in co-op order), the
+ * roster they lead to, every proposal's outcome, and the roster at any basis. See README.md.
+ */
+export class GovernanceHistory {
+  /** Accepted control entries, the genesis first, in co-op order. */
+  readonly order: Entry[] = [];
+  readonly rejected: ControlRejection[] = [];
+  private readonly byId = new Map<EntryId, Entry>();
+  private readonly rejectedIds = new Set<EntryId>();
+  private readonly infos = new Map<EntryId, ProposalInfo>();
+  private readonly heads = new Set<EntryId>();
+  private readonly states = new Map<string, GovernanceReplay>();
+  private readonly full: GovernanceReplay;
+
+  constructor(private readonly genesis: Entry<'genesis'>) {
+    this.full = new GovernanceReplay(genesis.body.payload, this.infos);
+    this.accept(genesis);
+  }
+
+  /** The roster after every accepted control entry (what a new entry naming all heads is written under). */
+  roster(): Roster {
+    return this.full.roster.toRoster();
+  }
+
+  /** The control entries no accepted control entry names: what a new entry names as its basis. */
+  headIds(): EntryId[] {
+    return [...this.heads].sort();
+  }
+
+  /** The roster that holds for an entry with this basis, or undefined if the basis names an entry that does not count here. */
+  rosterAt(basis: readonly EntryId[]): Roster | undefined {
+    return this.stateAt(basis)?.roster.toRoster();
+  }
+
+  /** Whether an entry of this kind by this device, written under this basis, may count, and the lock date it must respect. */
+  checkAuthor(basis: readonly EntryId[], author: DeviceKey, kind: EntryKind): AuthorCheck {
+    const state = this.stateAt(basis);
+    if (!state) {
+      // An entry naming rules this peer does not hold, by a device no member ever had, is reported as
+      // the stranger's it most likely is (as before governance); naming rejected rules is unknown_basis.
+      const missing = basis.some((id) => !this.byId.has(id) && !this.rejectedIds.has(id));
+      return missing && this.full.roster.ownerOf(author) === undefined
+        ? { ok: false, ...notAMemberDevice(author) }
+        : { ok: false, code: 'unknown_basis', reason: 'entry names rules (basis) this peer does not hold or that were rejected' };
+    }
+    const problem = authorProblem(state.roster, author, kind);
+    return problem ? { ok: false, ...problem } : { ok: true, lockThrough: state.roster.lockThrough };
+  }
+
+  proposals(): ProposalRecord[] {
+    return [...this.full.proposals.values()].map((proposal) => {
+      const { info, status, decidedBy, noEffect, ballots } = proposal;
+      const payload = info.entry.body.payload;
+      return {
+        id: info.entry.id, proposer: info.proposer, author: info.entry.body.author, at: info.entry.body.at,
+        action: payload.action, deadline: payload.deadline, ...(payload.note === undefined ? {} : { note: payload.note }),
+        rule: info.rule, electorate: info.electorate, status,
+        ...(decidedBy === undefined ? {} : { decidedBy }), ...(noEffect === undefined ? {} : { noEffect }),
+        ...proposal.tally(),
+        votes: ballots.map((vote) => ({ ...vote })),
+      };
+    });
+  }
+
+  /** Accepted lock entries and adopted lock proposals (under the proposal's id, author and time). */
+  locks(): LockRecord[] {
+    const direct = this.order.filter((entry) => entry.body.kind === 'lock')
+      .map((entry) => ({ id: entry.id, through: (entry.body as EntryBody<'lock'>).payload.through as IsoDate, author: entry.body.author, at: entry.body.at }));
+    const voted = [...this.full.proposals.values()]
+      .filter((proposal) => proposal.status === 'adopted' && proposal.info.entry.body.payload.action.kind === 'lock')
+      .map(({ info }) => ({ id: info.entry.id, through: (info.entry.body.payload.action as { through: string }).through as IsoDate, author: info.entry.body.author, at: info.entry.body.at }));
+    return [...direct, ...voted].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The decided changes of the roster in the order they took effect (the roster timeline). */
+  changes(): readonly RosterChange[] {
+    return this.full.changes;
+  }
+
+  /** Decides one control entry whose basis entries have all been decided (see deriveRoster). */
+  decide(entry: Entry): void {
+    if (entry.body.basis.some((id) => !this.byId.has(id))) {
+      this.reject(entry, { code: 'unknown_basis', reason: 'control entry names rules (basis) that were rejected' });
+      return;
+    }
+    const state = this.stateAt(entry.body.basis);
+    assert(state !== undefined, 'deriveRoster: an entry decided before its basis');
+    const problem = authorProblem(state.roster, entry.body.author, entry.body.kind) ?? controlProblem(entry, state);
+    if (problem) {
+      this.reject(entry, problem);
+      return;
+    }
+    if (entry.body.kind === 'proposal') this.infos.set(entry.id, proposalInfo(entry as Entry<'proposal'>, state.roster));
+    this.accept(entry);
+    this.full.apply(entry);
+  }
+
+  /** Entries whose basis never resolves (names an entry this peer does not hold): rejected last. */
+  rejectUnresolved(entry: Entry): void {
+    this.reject(entry, this.full.roster.ownerOf(entry.body.author) === undefined
+      ? notAMemberDevice(entry.body.author)
+      : { code: 'unknown_basis', reason: 'control entry names rules (basis) this peer does not hold' });
+  }
+
+  private accept(entry: Entry): void {
+    this.order.push(entry);
+    this.byId.set(entry.id, entry);
+    for (const id of entry.body.basis) this.heads.delete(id);
+    this.heads.add(entry.id);
+  }
+
+  private reject(entry: Entry, problem: Rejection): void {
+    this.rejected.push({ entry, ...problem });
+    this.rejectedIds.add(entry.id);
+  }
+
+  /**
+   * The replayed state at a basis: the causal closure of the entries it names, replayed in co-op order.
+   * A basis that names every head is the whole history so far (the usual case: the author had seen
+   * everything); other bases are replayed from the genesis and kept in a bounded cache.
+   */
+  private stateAt(basis: readonly EntryId[]): GovernanceReplay | undefined {
+    if (basis.some((id) => !this.byId.has(id))) return undefined;
+    if (this.namesEveryHead(basis)) return this.full;
+    const key = [...new Set(basis)].sort().join(',');
+    const cached = this.states.get(key);
+    if (cached) return cached;
+    const closure = this.closureOf(basis);
+    const state = new GovernanceReplay(this.genesis.body.payload, this.infos);
+    for (const entry of this.order) if (entry.id !== this.genesis.id && closure.has(entry.id)) state.apply(entry);
+    if (this.states.size >= CACHED_STATES) this.states.clear();
+    this.states.set(key, state);
+    return state;
+  }
+
+  private namesEveryHead(basis: readonly EntryId[]): boolean {
+    if (basis.length < this.heads.size) return false;
+    const named = new Set(basis);
+    for (const head of this.heads) if (!named.has(head)) return false;
+    return true;
+  }
+
+  private closureOf(basis: readonly EntryId[]): Set<EntryId> {
+    const closure = new Set<EntryId>();
+    const stack = [...basis];
+    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+      if (closure.has(id)) continue;
+      closure.add(id);
+      for (const parent of this.byId.get(id)!.body.basis) if (!closure.has(parent)) stack.push(parent);
+    }
+    return closure;
+  }
+}
+
+/**
+ * Derives the governance history from the genesis and the other control entries (locks, proposals,
+ * votes), all already signature-checked and of this co-op. Entries are decided in co-op order, each
+ * against the state at its own basis, so whether a control entry counts depends only on the entry and
+ * its causal past: never on entries its author could not have seen, nor on the order they arrived in.
+ */
+export function deriveRoster(input: { readonly genesis: Entry<'genesis'>; readonly control: Iterable<Entry> }): GovernanceHistory {
+  const history = new GovernanceHistory(input.genesis);
+  const waiting = new Map<EntryId, Entry>();
+  for (const entry of input.control) if (entry.id !== input.genesis.id && entry.body.kind !== 'genesis') waiting.set(entry.id, entry);
+  const children = new Map<EntryId, Entry[]>();
+  const unresolved = new Map<EntryId, number>();
+  const ready = new ReadyEntries();
+  for (const entry of waiting.values()) {
+    const parents = new Set(entry.body.basis);
+    unresolved.set(entry.id, parents.size);
+    for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), entry]);
+  }
+  const release = (id: EntryId) => {
+    for (const child of children.get(id) ?? []) {
+      const left = unresolved.get(child.id)! - 1;
+      unresolved.set(child.id, left);
+      if (left === 0) ready.push(child);
+    }
+  };
+  release(input.genesis.id);
+  for (let entry = ready.pop(); entry !== undefined; entry = ready.pop()) {
+    history.decide(entry);
+    waiting.delete(entry.id);
+    release(entry.id);
+  }
+  for (const entry of [...waiting.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) history.rejectUnresolved(entry);
+  return history;
+}
+
+function proposalInfo(entry: Entry<'proposal'>, roster: RosterState): ProposalInfo {
+  const standing = roster.standing(entry.body.author);
+  assert(standing.kind === 'active', 'deriveRoster: an accepted proposal by an inactive device');
+  return { entry, proposer: standing.member, electorate: roster.votingMembers(), rule: roster.rule, deadlineKey: instantKey(entry.body.payload.deadline) };
+}
+
+function notAMemberDevice(author: DeviceKey): Rejection {
+  return { code: 'not_a_member_device', reason: `author device ${author.slice(0, 16)}… is not a device of any member` };
+}
+
+/** Whether the author device could write this kind of entry in this roster. */
+export function authorProblem(roster: RosterState, author: DeviceKey, kind: EntryKind): Rejection | undefined {
+  const right = rightNeededFor(kind);
+  if (right === undefined) return undefined;
+  const standing = roster.standing(author);
+  const device = `${author.slice(0, 16)}…`;
+  switch (standing.kind) {
+    case 'unknown':
+      return kind === 'vote' ? { code: 'vote_by_non_member', reason: `vote by device ${device}, which is not a device of any member` } : notAMemberDevice(author);
+    case 'revoked':
+      return { code: 'device_revoked', reason: `device ${device} of ${standing.member} was revoked in the rules its author had seen` };
+    case 'removed':
+      return kind === 'vote'
+        ? { code: 'vote_by_non_member', reason: `vote by a device of ${standing.member}, who was removed from the co-op` }
+        : { code: 'member_removed', reason: `${standing.member} was removed from the co-op in the rules its author had seen` };
+    case 'active':
+      return standing.may.has(right) ? undefined : { code: 'role_not_allowed', reason: `${standing.member}'s role may not write ${kind} entries (needs '${right}')` };
+  }
+}
+
+/** The checks particular to proposals and votes, against the state at the entry's basis. */
+function controlProblem(entry: Entry, state: GovernanceReplay): Rejection | undefined {
+  if (entry.body.kind === 'proposal') {
+    const payload = (entry.body as EntryBody<'proposal'>).payload;
+    if (instantKey(payload.deadline) <= instantKey(entry.body.at)) return { code: 'invalid_proposal', reason: `deadline ${payload.deadline} is not after the proposal was written (${entry.body.at})` };
+    const problem = state.roster.actionProblem(payload.action);
+    return problem === undefined ? undefined : { code: 'invalid_proposal', reason: `${payload.action.kind}: ${problem}` };
+  }
+  if (entry.body.kind !== 'vote') return undefined;
+  const { proposal: id, choice } = (entry.body as EntryBody<'vote'>).payload;
+  const proposal = state.proposals.get(id as EntryId);
+  if (!proposal) return { code: 'unknown_proposal', reason: `votes on ${id.slice(0, 12)}…, which is not a proposal in the history its author had seen` };
+  const member = state.roster.ownerOf(entry.body.author)!;
+  if (!proposal.info.electorate.includes(member)) return { code: 'not_an_elector', reason: `${member} could not vote when proposal ${id.slice(0, 12)}… was made (its electorate: ${proposal.info.electorate.join(', ')})` };
+  if (instantKey(entry.body.at) > proposal.info.deadlineKey || proposal.status === 'expired') {
+    return { code: 'proposal_expired', reason: `written after the deadline ${proposal.info.entry.body.payload.deadline} of proposal ${id.slice(0, 12)}…` };
+  }
+  if (proposal.status !== 'pending') return { code: 'proposal_decided', reason: `proposal ${id.slice(0, 12)}… was already ${proposal.status} (by ${describeRule(proposal.info.rule)}) in the history its author had seen` };
+  if (proposal.standing.get(member)?.choice === choice) return { code: 'duplicate_vote', reason: `${member} had already voted ${choice} on ${id.slice(0, 12)}…, as its author had seen` };
+  return undefined;
+}
+
