@@ -5,7 +5,7 @@ import { type IsoDate, isIsoDate } from './date.js';
 import { Decimal } from './decimal.js';
 import { type BalanceAssertion, type LotCost, type Posting, type PostingPrice, type Transaction } from './transaction.js';
 import {
-  DEFAULT_ROLE, MAX_DEVICES_PER_MEMBER, MAX_MEMBERS, MAX_ROLES, type RoleJson, decisionRuleJson, deviceKeyJson, memberNameJson, roleJson, roleNameJson,
+  type DecisionRule, DEFAULT_ROLE, MAX_DEVICES_PER_MEMBER, MAX_MEMBERS, MAX_ROLES, type RoleJson, decisionRuleJson, deviceKeyJson, memberNameJson, roleJson, roleNameJson,
 } from './governance/payloads.js';
 
 /*
@@ -115,7 +115,7 @@ export const genesisJson = z.object({
 export type GenesisJson = z.infer<typeof genesisJson>;
 
 /** A genesis must name each member, device and role once, and give every member a defined role. */
-function genesisProblems(genesis: { members: { name: string; devices: string[]; role?: string | undefined }[]; roles?: RoleJson[] | undefined }): string[] {
+function genesisProblems(genesis: { members: { name: string; devices: string[]; role?: string | undefined }[]; roles?: RoleJson[] | undefined; rule?: DecisionRule | undefined }): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
   const devices = new Set<string>();
@@ -131,6 +131,11 @@ function genesisProblems(genesis: { members: { name: string; devices: string[]; 
     const role = member.role ?? DEFAULT_ROLE.name;
     if (!roles.has(role)) problems.push(`member ${member.name} has role ${role}, which the genesis does not define`);
   }
+  // The co-op must be able to decide from the start (the roster keeps this true: see governance/roster.ts).
+  const voting = new Set((genesis.roles ?? [DEFAULT_ROLE]).filter((role) => role.may.includes('vote')).map((role) => role.name));
+  const voters = genesis.members.filter((member) => voting.has(member.role ?? DEFAULT_ROLE.name)).length;
+  if (voters === 0) problems.push('no member may vote, so the co-op could never decide anything');
+  if (genesis.rule?.kind === 'quorum' && genesis.rule.yes > voters) problems.push(`a quorum of ${genesis.rule.yes} needs more than the ${voters} member(s) who may vote`);
   return problems;
 }
 

@@ -41,7 +41,7 @@ export function instantKey(value: string): string {
   return `${value.slice(0, dot + 1)}${value.slice(dot + 1, -1).padEnd(3, '0')}Z`;
 }
 
-const isoDateJson = z.string().refine(isIsoDate, 'expected a calendar date YYYY-MM-DD');
+const isoDateJson = z.string().refine((value): boolean => isIsoDate(value), 'expected a calendar date YYYY-MM-DD');
 
 const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
