@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
-  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes,
+  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes, displayDescription,
   materialize,
 } from '@tallystick/core';
 import type { CoopStore } from './coop-store.js';
@@ -173,7 +173,7 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
       if (transaction.importKey !== undefined) index.importKeys.push(transaction.importKey);
       rows.push({
         id: entry.id, date: transaction.date, at: entry.body.at, n: entry.body.n,
-        description: transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description,
+        description: displayDescription(transaction),
         postings: transaction.postings.map((posting) => [posting.account, posting.amount[0], Decimal.parse(posting.amount[1]).toString()]),
       });
       continue;
@@ -282,7 +282,7 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
     const { transaction } = recorded;
     index.txId.push(recorded.id);
     index.txDate.push(transaction.date);
-    index.txDescription.push(transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description);
+    index.txDescription.push(displayDescription(transaction));
     index.txAt.push(recorded.at);
     index.txN.push(recorded.n);
     index.txStart.push(index.postingAccount.length);

@@ -1,5 +1,5 @@
 export {
-  type ReportInput, type ReportPosting, accountMatcher, accountTypeResolver, declaredAccountTypes, postingsOfBook, reportInputOfBook,
+  type ReportInput, type ReportPosting, accountMatcher, accountTypeResolver, declaredAccountTypes, displayDescription, postingsOfBook, reportInputOfBook,
 } from './report-input.js';
 export {
   REPORT_INTERVALS, type ReportInterval, type ReportPeriod, lastDayBefore, nextPeriodStart, periodLabel, periodStart, periodsCovering, rangeLabel,

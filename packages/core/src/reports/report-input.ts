@@ -32,13 +32,19 @@ export function postingsOfBook(book: Pick<Book, 'transactions'>): Iterable<Repor
   return {
     *[Symbol.iterator]() {
       for (const recorded of book.transactions) {
-        const { date, description } = recorded.transaction;
+        const { date } = recorded.transaction;
+        const description = displayDescription(recorded.transaction);
         for (const posting of recorded.transaction.postings) {
           yield { date, account: posting.account, amount: posting.amount, transactionId: recorded.id, description };
         }
       }
     },
   };
+}
+
+/** How a transaction is named in reports: "payee | description" when it has a payee, as hledger shows it. */
+export function displayDescription(transaction: { readonly payee?: string; readonly description: string }): string {
+  return transaction.payee ? `${transaction.payee} | ${transaction.description}` : transaction.description;
 }
 
 export function declaredAccountTypes(accounts: Iterable<AccountDeclaration>): Map<AccountName, AccountType> {
