@@ -36,4 +36,15 @@ export default tseslint.config(
     files: ['packages/sync/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@tallystick/peer', '**/src/main/**', '**/src/renderer/**'], message: 'sync depends on core only' }] }] },
   },
+  {
+    // The app's renderer runs in a sandboxed page (Electron or a browser): no Node, no Electron, no storage;
+    // it reaches the books only through the preload's API or the loopback HTTP API.
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: [...impure, 'electron', '@automerge/*', '@tallystick/*'], message: 'the renderer runs in a sandboxed page: no node:, Electron, storage or service code (types from packages/peer/src/service/protocol.ts only).' }],
+      }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'the renderer has no Node' }, { name: 'require', message: 'the renderer has no Node' }],
+    },
+  },
 );

@@ -139,6 +139,11 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .option('--json', 'machine-readable output')
     .action(async (options) => setExitCode(await (await import('./commands/rejected.js')).rejectedCommand(context(), options)));
 
+  program.command('ui').description('open the app in a browser: serves it and its API on 127.0.0.1 with a per-launch token')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--app <dir>', 'the built app (default: out/renderer of this checkout)')
+    .action(async (options) => (await import('./service/ui-command.js')).uiCommand(context(), options));
+
   return program;
 }
 

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../main.js';
+import { createBookService } from './book-service.js';
+import type { BookApi, ServiceResult } from './protocol.js';
+
+/* The service's handlers over a real data folder made with the CLI, without HTTP or Electron. */
+
+const scratch = mkdtempSync(join(tmpdir(), 'tallystick-service-'));
+const dataDir = join(scratch, 'books');
+const env = { TALLYSTICK_PASSPHRASE: 'service-test-passphrase' };
+const now = () => new Date('2024-02-01T12:00:00Z');
+const logged: string[] = [];
+let service: BookApi;
+
+async function cli(...args: string[]): Promise<void> {
+  const sink = new Writable({ write(_chunk, _encoding, callback) { callback(); } });
+  expect(await main(['node', 'tallystick', '--data', dataDir, ...args], { stdout: sink, stderr: sink, env, now })).toBe(0);
+}
+
+function value<T>(result: ServiceResult<T>): T {
+  if (!result.ok) throw new Error(`service failed: ${result.error.message}`);
+  return result.value;
+}
+
+beforeAll(async () => {
+  await cli('init', '--coop', 'Test Co-op', '--member', 'Ana');
+  await cli('add', '--date', '2024-01-02', '--description', 'Capital', '--posting', 'Assets:Bank:Checking  100.00 USD', '--posting', 'Equity:Capital');
+  service = createBookService({ dataDir, env, now, log: (line) => logged.push(line) });
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('book service', () => {
+  it('reads the overview and the account tree', async () => {
+    const overview = value(await service.overview());
+    expect(overview).toMatchObject({ coopName: 'Test Co-op', transactionCount: 1, rejectedCount: 0, needsPassphrase: false, today: '2024-02-01' });
+    expect(overview.accounts).toEqual(['Assets:Bank:Checking', 'Equity:Capital']);
+    const tree = value(await service.accountTree());
+    expect(tree.lines.map((line) => [line.account, line.name, line.depth, line.balance])).toEqual([
+      ['Assets', 'Assets', 0, ['100.00 USD']], ['Assets:Bank', 'Bank', 1, ['100.00 USD']], ['Assets:Bank:Checking', 'Checking', 2, ['100.00 USD']],
+      ['Equity', 'Equity', 0, ['-100.00 USD']], ['Equity:Capital', 'Capital', 1, ['-100.00 USD']],
+    ]);
+  });
+
+  it('checks a transaction as `add` would, without writing', async () => {
+    const postings = [{ account: 'Expenses:Flour', amount: '12.50 USD' }, { account: 'Assets:Bank:Checking', amount: '' }, { account: '', amount: '' }];
+    expect(value(await service.checkTransaction({ date: '2024-01-05', description: 'Flour', postings }))).toEqual({
+      balanced: true, message: 'Balanced', postings: [{ account: 'Expenses:Flour', amount: '12.50 USD' }, { account: 'Assets:Bank:Checking', amount: '-12.50 USD' }],
+    });
+    const off = value(await service.checkTransaction({ date: '2024-01-05', description: 'Flour', postings: [{ account: 'Expenses:Flour', amount: '12.50 USD' }, { account: 'Assets:Bank:Checking', amount: '-12 USD' }] }));
+    expect(off.balanced).toBe(false);
+    expect(off.message).toMatch(/^The postings: .*sum to zero/u);
+    expect(value(await service.overview()).transactionCount).toBe(1);
+  });
+
+  it('adds, registers, reports and reverses through the CLI code paths', async () => {
+    const saved = value(await service.addTransaction({ date: '2024-01-05', description: 'Flour', postings: [{ account: 'Expenses:Flour', amount: '12.50 USD' }, { account: 'Assets:Bank:Checking', amount: '' }] }));
+    expect(saved.message).toMatch(/^Saved transaction [0-9a-f]{12} on 2024-01-05: Flour$/u);
+    const register = value(await service.register({ account: 'Assets:Bank' }));
+    expect(register.lines.map((line) => [line.description, line.amount, line.balance])).toEqual([['Capital', '100.00 USD', ['100.00 USD']], ['Flour', '-12.50 USD', ['87.50 USD']]]);
+    expect(value(await service.register({ account: 'Assets:Ban' })).lines).toEqual([]);
+    const sheet = value(await service.balanceSheet());
+    expect(sheet.sections.map((section) => [section.title, section.total])).toEqual([['Assets', ['87.50 USD']], ['Liabilities', []], ['Equity', ['87.50 USD']]]);
+    expect(value(await service.incomeStatement()).net).toEqual({ label: 'Net income', amount: ['-12.50 USD'] });
+    const reversed = value(await service.reverseTransaction({ transactionId: register.lines[1]!.transactionId, date: '2024-01-06' }));
+    expect(reversed.message).toMatch(/^Saved reversal/u);
+    expect(value(await service.incomeStatement()).net.amount).toEqual([]);
+  });
+
+  it('answers problems in words with their code, and a bug without its stack', async () => {
+    expect(await service.addTransaction({ date: '2024-13-01', description: 'x', postings: [{ account: 'A:B', amount: '1 USD' }, { account: 'C:D', amount: '' }] })).toMatchObject({ ok: false, error: { code: expect.any(String) } });
+    expect(await service.register({ account: '' })).toEqual({ ok: false, error: { code: 'invalid_request', message: 'Choose an account to see its register.' } });
+    expect(await service.addTransaction({ postings: 'nope' } as never)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    const locked = createBookService({ dataDir, env: {}, now, log: (line) => logged.push(line) });
+    const refused = await locked.addTransaction({ date: '2024-01-07', description: 'No key', postings: [{ account: 'Expenses:Flour', amount: '1 USD' }, { account: 'Assets:Bank:Checking', amount: '' }] });
+    expect(refused).toEqual({ ok: false, error: { code: 'no_passphrase', message: 'A passphrase is needed to sign entries: enter your passphrase' } });
+    const broken = createBookService({ dataDir: join(scratch, 'missing'), env, now, log: (line) => logged.push(line) });
+    const failure = await broken.overview();
+    expect(failure.ok).toBe(false);
+    if (!failure.ok) expect(failure.error.message).not.toMatch(/\n\s+at /u);
+  });
+});

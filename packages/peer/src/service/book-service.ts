@@ -1,0 +1,174 @@
+import { Readable, Writable } from 'node:stream';
+import {
+  type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
+  TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, registerReport,
+} from '@tallystick/core';
+import type { BookView } from '@tallystick/sync/book-index';
+import { addCommand, transactionFromFlags } from '../commands/add.js';
+import { reverseCommand } from '../commands/reverse.js';
+import { type CommandContext, loadBookView, today } from '../context.js';
+import { describeFailure, readRegisterRequest, readReverseInput, readTransactionInput, postingFlags } from './requests.js';
+import type {
+  AccountTree, BalanceLine, BookApi, Overview, Register, Saved, ServiceResult, Statement, StatementSection, TransactionCheck, TransactionInput,
+} from './protocol.js';
+
+export interface BookServiceOptions {
+  readonly dataDir: string;
+  /** Which co-op of the data folder (name or id); the first founded when absent. */
+  readonly coop?: string;
+  /** TALLYSTICK_PASSPHRASE and the rest of the environment the CLI would see. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly now?: () => Date;
+  /** Where warnings (damaged chunks) and internal errors are logged. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The app's local service: each method does what the matching `tallystick` command does, through the
+ * same functions (`loadBookView` and core's reports to read; `addCommand`/`reverseCommand` and so
+ * `writeEntries` to write), and answers plain data. Writes run one at a time.
+ */
+export function createBookService(options: BookServiceOptions): BookApi {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let writing: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = writing.then(work, work);
+    writing = next.catch(() => undefined);
+    return next;
+  };
+  const context = (passphrase?: string): { context: CommandContext; output: () => string } => commandContext(options, log, passphrase);
+  const read = async (): Promise<BookView> => loadBookView(context().context);
+
+  return {
+    overview: () => answer(log, async (): Promise<Overview> => {
+      const view = await read();
+      const passphrase = options.env.TALLYSTICK_PASSPHRASE;
+      return {
+        coopName: view.coopName,
+        ...(view.lockedThrough ? { lockedThrough: view.lockedThrough } : {}),
+        transactionCount: view.transactionCount,
+        rejectedCount: view.rejected.length,
+        accounts: view.accountNames(),
+        needsPassphrase: passphrase === undefined || passphrase === '',
+        today: today((options.now ?? (() => new Date()))()),
+      };
+    }),
+    accountTree: () => answer(log, async (): Promise<AccountTree> => {
+      const view = await read();
+      const report = balanceReport(view.reportInput(), { mode: 'tree' });
+      const styles = stylesOf(view, report.precisions);
+      return { lines: report.rows.map((row) => balanceLine(row, styles, 1)), total: formatList(report.totals.total, styles) };
+    }),
+    register: (request) => answer(log, async (): Promise<Register> => {
+      const { account } = readRegisterRequest(request);
+      const view = await read();
+      const report = registerReport(view.reportInput(), { accountPattern: `^${escapeRegExp(account)}(:|$)` });
+      const styles = stylesOf(view, report.precisions);
+      return {
+        account,
+        lines: report.rows.map((row) => ({
+          date: row.date, description: row.description ?? '', transactionId: row.transactionId ?? '', account: row.account,
+          amount: formatAmount(row.amount, styles), balance: formatList(row.runningTotal, styles),
+        })),
+      };
+    }),
+    balanceSheet: () => answer(log, async (): Promise<Statement> => {
+      const view = await read();
+      const report = balanceSheetReport(view.reportInput(), { mode: 'tree' });
+      const styles = stylesOf(view, report.precisions);
+      const [assets, liabilities, equity] = report.sections.map((section) => statementSection(section, styles));
+      const extra: BalanceLine[] = [{ account: CURRENT_EARNINGS_LABEL, name: CURRENT_EARNINGS_LABEL, depth: 0, balance: formatList(negated(report.currentEarnings.total), styles) }];
+      if (report.conversions) extra.push({ account: CONVERSIONS_LABEL, name: CONVERSIONS_LABEL, depth: 0, balance: formatList(negated(report.conversions.total), styles) });
+      return {
+        title: 'Balance sheet',
+        sections: [assets!, liabilities!, { ...equity!, lines: [...equity!.lines, ...extra] }],
+        net: { label: 'Assets − liabilities − equity', amount: formatList(report.net.total, styles) },
+      };
+    }),
+    incomeStatement: () => answer(log, async (): Promise<Statement> => {
+      const view = await read();
+      const report = incomeStatementReport(view.reportInput(), { mode: 'tree' });
+      const styles = stylesOf(view, report.precisions);
+      return {
+        title: 'Income statement',
+        sections: report.sections.map((section) => statementSection(section, styles)),
+        net: { label: 'Net income', amount: formatList(negated(report.net.total), styles) },
+      };
+    }),
+    checkTransaction: (request) => answer(log, async (): Promise<TransactionCheck> => checkTransaction(readTransactionInput(request), options)),
+    addTransaction: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readTransactionInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await addCommand(command, { date: input.date, description: input.description, ...(input.payee ? { payee: input.payee } : {}), posting: postingFlags(input) });
+      return { message: output().trim() };
+    })),
+    reverseTransaction: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readReverseInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await reverseCommand(command, input.transactionId, input.date ? { date: input.date } : {});
+      return { message: output().trim() };
+    })),
+  };
+}
+
+/** The live balance check: the same parse the add command does, without writing. */
+function checkTransaction(input: TransactionInput, options: BookServiceOptions): TransactionCheck {
+  const filled = input.postings.filter((posting) => posting.account.trim() !== '' || posting.amount.trim() !== '');
+  try {
+    const transaction = transactionFromFlags({ date: input.date, description: input.description || '-', posting: postingFlags({ ...input, postings: filled }) }, today((options.now ?? (() => new Date()))()));
+    const styles = commodityStyles({ declarations: [], precisions: new Map() });
+    return { balanced: true, message: 'Balanced', postings: transaction.postings.map((posting) => ({ account: posting.account, amount: formatAmount(posting.amount, styles) })) };
+  } catch (error) {
+    if (!(error instanceof TallystickError)) throw error;
+    return { balanced: false, message: describeFailure(error).message, postings: [] };
+  }
+}
+
+async function answer<T>(log: (line: string) => void, work: () => Promise<T>): Promise<ServiceResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof TallystickError) return { ok: false, error: describeFailure(error) };
+    log(`tallystick service: internal error: ${error instanceof Error ? error.stack : String(error)}`);
+    return { ok: false, error: { code: 'internal', message: 'Something went wrong inside Tallystick; nothing was changed by this request. The details are in the log.' } };
+  }
+}
+
+function commandContext(options: BookServiceOptions, log: (line: string) => void, passphrase?: string): { context: CommandContext; output: () => string } {
+  const chunks: string[] = [];
+  const stdout = new Writable({ write(chunk: Buffer | string, _encoding, callback) { chunks.push(chunk.toString()); callback(); } });
+  const stderr = new Writable({ write(chunk: Buffer | string, _encoding, callback) { log(chunk.toString().trimEnd()); callback(); } });
+  const env = passphrase ? { ...options.env, TALLYSTICK_PASSPHRASE: passphrase } : options.env;
+  return {
+    context: {
+      dataDir: options.dataDir, ...(options.coop ? { coop: options.coop } : {}),
+      stdout, stderr, stdin: Readable.from([]), env, now: options.now ?? (() => new Date()),
+    },
+    output: () => chunks.join(''),
+  };
+}
+
+function stylesOf(view: BookView, precisions: ReadonlyMap<string, number>): CommodityStyles {
+  return commodityStyles({ declarations: view.commodities, precisions });
+}
+
+function balanceLine(row: BalanceRow, styles: CommodityStyles, sign: 1 | -1): BalanceLine {
+  const segments = row.account.split(':');
+  return { account: row.account, name: segments[segments.length - 1] ?? row.account, depth: row.indent, balance: formatList(sign === 1 ? row.total : negated(row.total), styles) };
+}
+
+function statementSection(section: CoreSection, styles: CommodityStyles): StatementSection {
+  return { title: section.title, lines: section.rows.map((row) => balanceLine(row, styles, section.displaySign)), total: formatList(section.displaySign === 1 ? section.totals.total : negated(section.totals.total), styles) };
+}
+
+function formatList(amounts: readonly Amount[], styles: CommodityStyles): string[] {
+  return amounts.map((amount) => formatAmount(amount, styles));
+}
+
+function negated(amounts: readonly Amount[]): Amount[] {
+  return amounts.map((amount) => ({ commodity: amount.commodity, quantity: amount.quantity.negate() }));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+}

@@ -1,0 +1,138 @@
+/*
+ * What the app's screens ask the local service, and what it answers. Pure types and one list of method
+ * names, with no imports: the renderer (browser), the preload (sandboxed) and the service all read it.
+ * Amounts arrive formatted in the book's commodity styles, so no screen does arithmetic on money.
+ */
+
+export interface ServiceFailure {
+  /** The stable `TallystickError` code, or `internal` for a bug (its stack stays in the service's log). */
+  readonly code: string;
+  /** Words a member understands. */
+  readonly message: string;
+}
+
+export type ServiceResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ServiceFailure };
+
+export interface Overview {
+  readonly coopName: string;
+  readonly lockedThrough?: string;
+  readonly transactionCount: number;
+  readonly rejectedCount: number;
+  /** Every account used or declared, sorted: the add form's type-ahead. */
+  readonly accounts: readonly string[];
+  /** True when the service has no passphrase of its own: the add form asks for one. */
+  readonly needsPassphrase: boolean;
+  readonly today: string;
+}
+
+export interface BalanceLine {
+  readonly account: string;
+  /** The last segment of the account name, for a tree. */
+  readonly name: string;
+  /** 0 for a top-level account. */
+  readonly depth: number;
+  /** One formatted amount per commodity; empty for zero. */
+  readonly balance: readonly string[];
+}
+
+export interface AccountTree {
+  readonly lines: readonly BalanceLine[];
+  readonly total: readonly string[];
+}
+
+export interface RegisterRequest {
+  /** Exactly this account and its subaccounts. */
+  readonly account: string;
+}
+
+export interface RegisterLine {
+  readonly date: string;
+  readonly description: string;
+  readonly transactionId: string;
+  readonly account: string;
+  readonly amount: string;
+  readonly balance: readonly string[];
+}
+
+export interface Register {
+  readonly account: string;
+  readonly lines: readonly RegisterLine[];
+}
+
+export interface StatementSection {
+  readonly title: string;
+  /** Balances as a statement shows them: liabilities, equity and income read positive. */
+  readonly lines: readonly BalanceLine[];
+  readonly total: readonly string[];
+}
+
+export interface Statement {
+  readonly title: string;
+  readonly sections: readonly StatementSection[];
+  readonly net: { readonly label: string; readonly amount: readonly string[] };
+}
+
+export interface PostingInput {
+  readonly account: string;
+  /** "12.50 USD"; one posting may leave it empty to take the remainder. */
+  readonly amount: string;
+}
+
+export interface TransactionInput {
+  readonly date: string;
+  readonly description: string;
+  readonly payee?: string;
+  readonly postings: readonly PostingInput[];
+  /** Only when the service has none (`Overview.needsPassphrase`). Never stored. */
+  readonly passphrase?: string;
+}
+
+export interface TransactionCheck {
+  readonly balanced: boolean;
+  /** "Balanced", or what is wrong, in words. */
+  readonly message: string;
+  /** The postings as they would be saved (an elided amount filled in), when balanced. */
+  readonly postings: readonly { readonly account: string; readonly amount: string }[];
+}
+
+export interface ReverseInput {
+  readonly transactionId: string;
+  readonly date?: string;
+  readonly passphrase?: string;
+}
+
+export interface Saved {
+  /** What the command line would print, e.g. "Saved transaction 1a2b3c4d5e6f on 2024-01-05: Flour". */
+  readonly message: string;
+}
+
+/** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
+export interface BookApi {
+  overview(): Promise<ServiceResult<Overview>>;
+  accountTree(): Promise<ServiceResult<AccountTree>>;
+  register(request: RegisterRequest): Promise<ServiceResult<Register>>;
+  balanceSheet(): Promise<ServiceResult<Statement>>;
+  incomeStatement(): Promise<ServiceResult<Statement>>;
+  checkTransaction(request: TransactionInput): Promise<ServiceResult<TransactionCheck>>;
+  addTransaction(request: TransactionInput): Promise<ServiceResult<Saved>>;
+  reverseTransaction(request: ReverseInput): Promise<ServiceResult<Saved>>;
+}
+
+export type BookMethod = keyof BookApi;
+
+export const BOOK_METHODS: readonly BookMethod[] = [
+  'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'checkTransaction', 'addTransaction', 'reverseTransaction',
+];
+
+/** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */
+export const IPC_CHANNEL = 'tallystick:book';
+export const TOKEN_HEADER = 'x-tallystick-token';
+
+/**
+ * The app's Content-Security-Policy, the same in Electron and in a browser: only the app's own scripts,
+ * styles and API; no inline script, no eval, no frames, no plugins, no form posts elsewhere.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
+  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'",
+].join('; ');

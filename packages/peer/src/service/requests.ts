@@ -1,0 +1,72 @@
+import { TallystickError } from '@tallystick/core';
+import type { RegisterRequest, ReverseInput, ServiceFailure, TransactionInput } from './protocol.js';
+
+/*
+ * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
+ * command sees them, and collections are bounded, as everything read from outside is.
+ */
+
+const MAX_TEXT = 1_000;
+const MAX_POSTINGS = 100;
+
+function text(value: unknown, field: string, required = true): string {
+  if (value === undefined && !required) return '';
+  if (typeof value !== 'string' || value.length > MAX_TEXT) throw new TallystickError('invalid_request', `${field} must be text of at most ${MAX_TEXT} characters`);
+  return value;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TallystickError('invalid_request', 'the request must be an object');
+  return value as Record<string, unknown>;
+}
+
+export function readRegisterRequest(value: unknown): RegisterRequest {
+  const account = text(record(value).account, 'The account').trim();
+  if (account === '') throw new TallystickError('invalid_request', 'Choose an account to see its register.');
+  return { account };
+}
+
+export function readTransactionInput(value: unknown): TransactionInput {
+  const request = record(value);
+  const postings = request.postings;
+  if (!Array.isArray(postings) || postings.length > MAX_POSTINGS) throw new TallystickError('invalid_request', `postings must be a list of at most ${MAX_POSTINGS}`);
+  const payee = text(request.payee, 'The payee', false);
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return {
+    date: text(request.date, 'The date'),
+    description: text(request.description, 'The description'),
+    ...(payee ? { payee } : {}),
+    ...(passphrase ? { passphrase } : {}),
+    postings: postings.map((posting) => {
+      const fields = record(posting);
+      return { account: text(fields.account, 'A posting\'s account'), amount: text(fields.amount, 'A posting\'s amount', false) };
+    }),
+  };
+}
+
+export function readReverseInput(value: unknown): ReverseInput {
+  const request = record(value);
+  const date = text(request.date, 'The date', false);
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return { transactionId: text(request.transactionId, 'The transaction id'), ...(date ? { date } : {}), ...(passphrase ? { passphrase } : {}) };
+}
+
+/** The add command's `--posting "ACCOUNT  AMOUNT"` form of each posting row. */
+export function postingFlags(input: Pick<TransactionInput, 'postings'>): string[] {
+  return input.postings.map((posting) => (posting.amount.trim() === '' ? posting.account.trim() : `${posting.account.trim()}  ${posting.amount.trim()}`));
+}
+
+/**
+ * The CLI's messages name its flags; a member using the app typed into fields. Same facts, the
+ * app's words.
+ */
+export function describeFailure(error: TallystickError): ServiceFailure {
+  const message = error.message
+    .replace(/--posting "([^"]*)"/gu, 'the posting "$1"')
+    .replace(/--posting\b/gu, 'the postings')
+    .replace(/--date\/--description/gu, 'the date or description')
+    .replace(/ \(--description TEXT\)/gu, '')
+    .replace(/ \(--posting "ACCOUNT {2}AMOUNT"\)/gu, '')
+    .replace(/set TALLYSTICK_PASSPHRASE, or run on a terminal to be asked/gu, 'enter your passphrase');
+  return { code: error.code, message: message.charAt(0).toUpperCase() + message.slice(1) };
+}

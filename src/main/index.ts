@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BrowserWindow, app, ipcMain, shell } from 'electron';
+import { createBookService } from '@tallystick/peer/dist/service/book-service.js';
+import { defaultDataDir } from '@tallystick/sync/data-folder';
+import { registerBookHandlers } from './ipc.js';
+import { windowOptions } from './window-options.js';
+
+/*
+ * Electron main: hosts the books service (the same one `tallystick ui` serves over loopback) and one
+ * sandboxed window. Everything here is wiring; the logic is in the service and is tested without Electron.
+ */
+
+const rendererIndex = join(import.meta.dirname, '..', 'renderer', 'index.html');
+const appUrl = pathToFileURL(rendererIndex).href;
+
+function createWindow(): void {
+  const window = new BrowserWindow(windowOptions(join(import.meta.dirname, '..', 'preload', 'index.cjs')));
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    if (url !== appUrl) event.preventDefault();
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadFile(rendererIndex);
+}
+
+void app.whenReady().then(() => {
+  const service = createBookService({ dataDir: process.env.TALLYSTICK_DATA || defaultDataDir(process.env), env: process.env });
+  registerBookHandlers(ipcMain, service, (url) => url.split('#')[0] === appUrl);
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
