@@ -2,6 +2,7 @@
 // `npm start`: builds the app, then opens it in Electron when its binary is installed, otherwise serves
 // it to a browser (`tallystick ui`) and prints the address to open.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +12,13 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const built = spawnSync(npm, ['run', '--silent', 'build:app'], { cwd: root, stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
+/** Electron's executable when its binary was downloaded; requiring `electron` would try to download it. */
 function electronBinary() {
-  try {
-    // electron's index.js throws when its binary was not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD=1).
-    return createRequire(import.meta.url)('electron');
-  } catch {
-    return undefined;
-  }
+  const folder = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  const pathFile = join(folder, 'path.txt');
+  if (!existsSync(pathFile)) return undefined;
+  const executable = join(folder, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(executable) ? executable : undefined;
 }
 
 const electron = electronBinary();
