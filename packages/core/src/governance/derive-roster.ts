@@ -2,6 +2,7 @@ import { type LockRecord } from '../book.js';
 import { type IsoDate } from '../date.js';
 import { type DeviceKey, type Entry, type EntryBody, type EntryId, type EntryKind } from '../entry.js';
 import { assert } from '../errors.js';
+import { CausalPasts } from './causal-past.js';
 import { ReadyEntries } from './co-op-order.js';
 import { describeRule } from './decide.js';
 import { type DecisionRule, type Permission, type ProposalAction, instantKey } from './payloads.js';
@@ -52,7 +53,8 @@ export function rightNeededFor(kind: EntryKind): Permission | undefined {
 /** The roster an author is judged by, the lock date in force, or why the entry does not count. */
 export type AuthorCheck = { readonly ok: true; readonly lockThrough: string } | ({ readonly ok: false } & Rejection);
 
-const CACHED_STATES = 512;
+const CACHED_STATES = 256;
+const CHECKPOINT_EVERY = 64;
 
 /**
  * The co-op's governance history, derived from its control entries: which count (in co-op order), the
@@ -66,10 +68,14 @@ export class GovernanceHistory {
   private readonly rejectedIds = new Set<EntryId>();
   private readonly infos = new Map<EntryId, ProposalInfo>();
   private readonly heads = new Set<EntryId>();
-  private readonly states = new Map<string, GovernanceReplay>();
+  private readonly pasts = new CausalPasts();
+  /** Copies of the replay after every `checkpointEvery` entries (and after the genesis alone), by entries replayed. */
+  private readonly checkpoints = new Map<number, GovernanceReplay>();
+  private readonly states = new Map<string, { state: GovernanceReplay; length: number }>();
   private readonly full: GovernanceReplay;
 
-  constructor(private readonly genesis: Entry<'genesis'>) {
+  constructor(genesis: Entry<'genesis'>, private readonly checkpointEvery = CHECKPOINT_EVERY) {
+    assert(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 2, 'GovernanceHistory: checkpointEvery must be an integer of at least 2');
     this.full = new GovernanceReplay(genesis.body.payload, this.infos);
     this.accept(genesis);
   }
@@ -106,7 +112,7 @@ export class GovernanceHistory {
 
   proposals(): ProposalRecord[] {
     return [...this.full.proposals.values()].map((proposal) => {
-      const { info, status, decidedBy, noEffect, ballots } = proposal;
+      const { info, status, decidedBy, noEffect } = proposal;
       const payload = info.entry.body.payload;
       return {
         id: info.entry.id, proposer: info.proposer, author: info.entry.body.author, at: info.entry.body.at,
@@ -114,7 +120,7 @@ export class GovernanceHistory {
         rule: info.rule, electorate: info.electorate, status,
         ...(decidedBy === undefined ? {} : { decidedBy }), ...(noEffect === undefined ? {} : { noEffect }),
         ...proposal.tally(),
-        votes: ballots.map((vote) => ({ ...vote })),
+        votes: this.full.votesOn(proposal),
       };
     });
   }
@@ -149,7 +155,6 @@ export class GovernanceHistory {
     }
     if (entry.body.kind === 'proposal') this.infos.set(entry.id, proposalInfo(entry as Entry<'proposal'>, state.roster));
     this.accept(entry);
-    this.full.apply(entry);
   }
 
   /** Entries whose basis never resolves (names an entry this peer does not hold): rejected last. */
@@ -160,10 +165,13 @@ export class GovernanceHistory {
   }
 
   private accept(entry: Entry): void {
+    if (entry.body.kind !== 'genesis') this.full.apply(entry);
     this.order.push(entry);
     this.byId.set(entry.id, entry);
+    this.pasts.add(entry.id, entry.body.basis);
     for (const id of entry.body.basis) this.heads.delete(id);
     this.heads.add(entry.id);
+    if (this.order.length === 1 || this.order.length % this.checkpointEvery === 0) this.checkpoints.set(this.order.length, this.full.clone());
   }
 
   private reject(entry: Entry, problem: Rejection): void {
@@ -173,39 +181,32 @@ export class GovernanceHistory {
 
   /**
    * The replayed state at a basis: the causal closure of the entries it names, replayed in co-op order.
-   * A basis that names every head is the whole history so far (the usual case: the author had seen
-   * everything); other bases are replayed from the genesis and kept in a bounded cache.
+   * That closure is a prefix of the co-op order plus a few later entries (see CausalPast), so it is
+   * the nearest checkpoint, replayed up to the prefix, then the extras: a replay of a handful of
+   * entries, not of the whole history. A basis naming everything so far is the running replay itself.
    */
   private stateAt(basis: readonly EntryId[]): GovernanceReplay | undefined {
     if (basis.some((id) => !this.byId.has(id))) return undefined;
-    if (this.namesEveryHead(basis)) return this.full;
-    const key = [...new Set(basis)].sort().join(',');
+    const key = basis.length === 1 ? basis[0]! : [...basis].sort().join(',');
     const cached = this.states.get(key);
-    if (cached) return cached;
-    const closure = this.closureOf(basis);
-    const state = new GovernanceReplay(this.genesis.body.payload, this.infos);
-    for (const entry of this.order) if (entry.id !== this.genesis.id && closure.has(entry.id)) state.apply(entry);
+    if (cached && (cached.state !== this.full || cached.length === this.order.length)) return cached.state;
+    const past = this.pasts.pastOf(basis)!;
+    let state = this.full;
+    if (past.prefix < this.order.length) {
+      state = this.replayedPrefix(past.prefix);
+      for (const position of past.extra) state.apply(this.order[position]!);
+    }
     if (this.states.size >= CACHED_STATES) this.states.clear();
-    this.states.set(key, state);
+    this.states.set(key, { state, length: this.order.length });
     return state;
   }
 
-  private namesEveryHead(basis: readonly EntryId[]): boolean {
-    if (basis.length < this.heads.size) return false;
-    const named = new Set(basis);
-    for (const head of this.heads) if (!named.has(head)) return false;
-    return true;
-  }
-
-  private closureOf(basis: readonly EntryId[]): Set<EntryId> {
-    const closure = new Set<EntryId>();
-    const stack = [...basis];
-    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
-      if (closure.has(id)) continue;
-      closure.add(id);
-      for (const parent of this.byId.get(id)!.body.basis) if (!closure.has(parent)) stack.push(parent);
-    }
-    return closure;
+  /** A new replay of the first `length` entries in co-op order. */
+  private replayedPrefix(length: number): GovernanceReplay {
+    const start = length < this.checkpointEvery ? 1 : length - (length % this.checkpointEvery);
+    const state = this.checkpoints.get(start)!.clone();
+    for (let position = start; position < length; position += 1) state.apply(this.order[position]!);
+    return state;
   }
 }
 
@@ -215,8 +216,13 @@ export class GovernanceHistory {
  * against the state at its own basis, so whether a control entry counts depends only on the entry and
  * its causal past: never on entries its author could not have seen, nor on the order they arrived in.
  */
-export function deriveRoster(input: { readonly genesis: Entry<'genesis'>; readonly control: Iterable<Entry> }): GovernanceHistory {
-  const history = new GovernanceHistory(input.genesis);
+export function deriveRoster(input: {
+  readonly genesis: Entry<'genesis'>;
+  readonly control: Iterable<Entry>;
+  /** How often the replay is copied, to replay a basis from near it (a speed/memory trade; never changes a result). */
+  readonly checkpointEvery?: number;
+}): GovernanceHistory {
+  const history = new GovernanceHistory(input.genesis, input.checkpointEvery);
   const waiting = new Map<EntryId, Entry>();
   for (const entry of input.control) if (entry.id !== input.genesis.id && entry.body.kind !== 'genesis') waiting.set(entry.id, entry);
   const children = new Map<EntryId, Entry[]>();

@@ -16,6 +16,9 @@ export interface ProposalInfo {
 
 export type ProposalStatus = 'pending' | 'adopted' | 'rejected' | 'expired';
 
+/** Sorts after every instant key. */
+const NO_DEADLINE = '\uffff';
+
 /**
  * A vote as a proposal's tally sees it. `counted`: the member's standing vote; `superseded`: replaced by
  * a later vote of the same member before the outcome was decided (not an error: a member may change
@@ -42,6 +45,10 @@ export interface RosterChange {
   readonly reason?: string;
 }
 
+/**
+ * A proposal's tally in one replay. Once decided it never changes again (votes that arrive later are
+ * kept by the replay, not here), so clones of a replay share decided proposals and copy open ones.
+ */
 export class ProposalState {
   status: ProposalStatus = 'pending';
   decidedBy: EntryId | undefined;
@@ -49,13 +56,32 @@ export class ProposalState {
   noEffect: string | undefined;
   readonly standing = new Map<string, { choice: VoteChoice; index: number }>();
   readonly ballots: { -readonly [K in keyof VoteRecord]: VoteRecord[K] }[] = [];
+  private yes = 0;
 
   constructor(readonly info: ProposalInfo) {}
 
+  /** Records a member's vote, superseding their previous one. */
+  cast(record: VoteRecord): void {
+    const previous = this.standing.get(record.member);
+    if (previous) {
+      this.ballots[previous.index]!.status = 'superseded';
+      if (previous.choice === 'yes') this.yes -= 1;
+    }
+    if (record.choice === 'yes') this.yes += 1;
+    this.standing.set(record.member, { choice: record.choice, index: this.ballots.length });
+    this.ballots.push({ ...record });
+  }
+
   tally(): { yes: number; no: number } {
-    let yes = 0;
-    for (const vote of this.standing.values()) if (vote.choice === 'yes') yes += 1;
-    return { yes, no: this.standing.size - yes };
+    return { yes: this.yes, no: this.standing.size - this.yes };
+  }
+
+  clone(): ProposalState {
+    assert(this.status === 'pending', 'ProposalState.clone: decided proposals are shared, not copied');
+    const copy = new ProposalState(this.info);
+    for (const ballot of this.ballots) copy.cast(ballot);
+    for (const [index, ballot] of this.ballots.entries()) copy.ballots[index]!.status = ballot.status;
+    return copy;
   }
 }
 
@@ -68,17 +94,39 @@ export class GovernanceReplay {
   readonly roster: RosterState;
   readonly proposals = new Map<EntryId, ProposalState>();
   readonly changes: RosterChange[] = [];
+  /** Votes that arrived after their proposal was decided (concurrently with the deciding vote), by proposal. */
+  readonly late = new Map<EntryId, VoteRecord[]>();
   private pending: ProposalState[] = [];
+  /**
+   * Open proposals this replay may change in place. A clone shares every proposal with its original
+   * and neither owns them afterwards: whichever changes one first copies it (copy on write), so a
+   * clone costs the number of proposals, not the number of votes.
+   */
+  private readonly owned = new Set<ProposalState>();
+  /** The earliest deadline among pending proposals, so that most entries cost one comparison here. */
+  private earliestDeadline = NO_DEADLINE;
 
-  constructor(genesis: GenesisJson, private readonly infos: ReadonlyMap<EntryId, ProposalInfo>) {
-    this.roster = RosterState.ofGenesis(genesis);
+  constructor(genesis: GenesisJson | RosterState, private readonly infos: ReadonlyMap<EntryId, ProposalInfo>) {
+    this.roster = genesis instanceof RosterState ? genesis : RosterState.ofGenesis(genesis);
+  }
+
+  /** An independent copy: applying entries to one does not change the other. */
+  clone(): GovernanceReplay {
+    const copy = new GovernanceReplay(this.roster.clone(), this.infos);
+    for (const [id, proposal] of this.proposals) copy.proposals.set(id, proposal);
+    copy.changes.push(...this.changes);
+    for (const [id, votes] of this.late) copy.late.set(id, [...votes]);
+    copy.pending = [...this.pending];
+    copy.earliestDeadline = this.earliestDeadline;
+    this.owned.clear();
+    return copy;
   }
 
   apply(entry: Entry): void {
     const at = instantKey(entry.body.at);
     // An entry written after a pending proposal's deadline is the co-op's evidence that time has passed.
-    if (this.pending.some((proposal) => proposal.info.deadlineKey < at)) {
-      for (const proposal of this.pending) if (proposal.info.deadlineKey < at) this.decide(proposal, 'expired', entry.id);
+    if (this.earliestDeadline < at) {
+      for (const proposal of this.pending.filter((open) => open.info.deadlineKey < at)) this.decide(proposal, 'expired', entry.id);
     }
     switch (entry.body.kind) {
       case 'lock':
@@ -89,7 +137,9 @@ export class GovernanceReplay {
         assert(info !== undefined, 'replay: a proposal without its accepted info');
         const proposal = new ProposalState(info);
         this.proposals.set(entry.id, proposal);
+        this.owned.add(proposal);
         this.pending.push(proposal);
+        if (info.deadlineKey < this.earliestDeadline) this.earliestDeadline = info.deadlineKey;
         this.decideIfTallied(proposal, entry.id);
         return;
       }
@@ -101,19 +151,24 @@ export class GovernanceReplay {
     }
   }
 
+  /** Every vote on a proposal in co-op order: those tallied, then those that came after the decision. */
+  votesOn(proposal: ProposalState): VoteRecord[] {
+    return [...proposal.ballots.map((ballot) => ({ ...ballot })), ...(this.late.get(proposal.info.entry.id) ?? [])];
+  }
+
   private applyVote(vote: Entry<'vote'>): void {
-    const proposal = this.proposals.get(vote.body.payload.proposal as EntryId);
+    const shared = this.proposals.get(vote.body.payload.proposal as EntryId);
     const member = this.roster.ownerOf(vote.body.author);
-    assert(proposal !== undefined && member !== undefined, 'replay: an accepted vote names a proposal or device outside its history');
+    assert(shared !== undefined && member !== undefined, 'replay: an accepted vote names a proposal or device outside its history');
     const record = { id: vote.id, member, device: vote.body.author, choice: vote.body.payload.choice, at: vote.body.at, status: 'counted' as VoteRecord['status'] };
-    if (proposal.status !== 'pending') {
-      proposal.ballots.push({ ...record, status: 'after_decision' });
+    if (shared.status !== 'pending') {
+      const late = this.late.get(shared.info.entry.id) ?? [];
+      late.push({ ...record, status: 'after_decision' });
+      this.late.set(shared.info.entry.id, late);
       return;
     }
-    const previous = proposal.standing.get(member);
-    if (previous) proposal.ballots[previous.index]!.status = 'superseded';
-    proposal.standing.set(member, { choice: record.choice, index: proposal.ballots.length });
-    proposal.ballots.push(record);
+    const proposal = this.writable(shared);
+    proposal.cast(record);
     this.decideIfTallied(proposal, vote.id);
   }
 
@@ -122,10 +177,23 @@ export class GovernanceReplay {
     if (outcome) this.decide(proposal, outcome, by);
   }
 
-  private decide(proposal: ProposalState, outcome: Exclude<ProposalStatus, 'pending'>, by: EntryId): void {
+  /** The proposal, copied first if it is shared with a clone. */
+  private writable(proposal: ProposalState): ProposalState {
+    if (this.owned.has(proposal)) return proposal;
+    const copy = proposal.clone();
+    this.proposals.set(proposal.info.entry.id, copy);
+    this.pending = this.pending.map((open) => (open === proposal ? copy : open));
+    this.owned.add(copy);
+    return copy;
+  }
+
+  private decide(shared: ProposalState, outcome: Exclude<ProposalStatus, 'pending'>, by: EntryId): void {
+    const proposal = this.writable(shared);
     proposal.status = outcome;
     proposal.decidedBy = by;
     this.pending = this.pending.filter((other) => other !== proposal);
+    this.owned.delete(proposal);
+    this.earliestDeadline = this.pending.reduce((earliest, open) => (open.info.deadlineKey < earliest ? open.info.deadlineKey : earliest), NO_DEADLINE);
     if (outcome !== 'adopted') return;
     const action = proposal.info.entry.body.payload.action;
     proposal.noEffect = this.roster.apply(action);
