@@ -64,7 +64,7 @@ export function AddTransaction({ api, accounts, today, needsPassphrase, onSaved 
         {postings.map((posting, index) => (
           <div className="posting" key={index}>
             <AccountInput accounts={accounts} value={posting.account} onChange={(account) => setPosting(index, { account })} label={`Posting ${index + 1} account`} />
-            <input type="text" aria-label={`Posting ${index + 1} amount`} placeholder="12.50 USD" value={posting.amount} onChange={(event) => setPosting(index, { amount: event.target.value })} />
+            <input type="text" aria-label={`Posting ${index + 1} amount`} placeholder={index === 0 ? "12.50 USD" : "amount, or empty to balance"} value={posting.amount} onChange={(event) => setPosting(index, { amount: event.target.value })} />
           </div>
         ))}
       </fieldset>

@@ -49,7 +49,7 @@ export function App({ api }: { api: BookApi }) {
     <>
       <header>
         <h1>{books.coopName}</h1>
-        <p className="facts">{books.transactionCount} transactions{books.lockedThrough ? ` · locked through ${books.lockedThrough}` : ''}</p>
+        <p className="facts">{books.transactionCount} transaction{books.transactionCount === 1 ? '' : 's'}{books.lockedThrough ? ` · locked through ${books.lockedThrough}` : ''}</p>
         {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entries in the documents do not count (unsigned, tampered or not allowed); they are left out of every total.</p>}
         <nav aria-label="Books">
           {SCREENS.map((item, index) => (
