@@ -219,6 +219,7 @@ describe('governance: every peer agrees', () => {
       const full = bookOf(all);
       const fullHistory = deriveRoster({ genesis: GENESIS, control: controlOf(all), checkpointEvery: 3 });
       const codes = codesOf(full);
+      const fullProposals = new Map(fullHistory.proposals().map((proposal) => [proposal.id, proposal]));
       const parts = [...replicas.map((replica) => [...replica.values()]), closureOf(picks.map((pick) => all[pick % all.length]!), byId)];
       // The roster at a basis is, by definition, the roster a peer holding only that basis's causal past derives.
       for (const entry of all.slice(1)) {
@@ -235,6 +236,13 @@ describe('governance: every peer agrees', () => {
         for (const entry of part) {
           expect(partCodes.get(entry.id), `${entry.body.kind} ${entry.id.slice(0, 8)}`).toBe(codes.get(entry.id));
           expect(history.rosterAt(entry.body.basis)).toEqual(fullHistory.rosterAt(entry.body.basis));
+        }
+        // An outcome a peer saw stands when it learns more, unless a member voted twice on the proposal
+        // (changed their vote, or voted through two devices): only then can a concurrent vote reorder the tally.
+        for (const proposal of history.proposals()) {
+          const everything = fullProposals.get(proposal.id)!;
+          const votedOnce = new Set(everything.votes.map((vote) => vote.member)).size === everything.votes.length;
+          if (votedOnce && (proposal.status === 'adopted' || proposal.status === 'rejected')) expect(everything.status).toBe(proposal.status);
         }
       }
     }), RUNS);

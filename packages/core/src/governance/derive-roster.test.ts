@@ -420,6 +420,23 @@ describe('governance: concurrent conflicting proposals', () => {
     expect(book.governance.changes.map((change) => change.applied)).toEqual([true, false]);
   });
 
+  it('a member\'s concurrent second vote can reopen an outcome a peer saw; what was written under that outcome stands', () => {
+    const coop = new Coop();
+    const proposal = coop.propose(BOB, { kind: 'add-member', name: 'Dave', devices: [DAVE.publicKey], role: 'member' }, { at: 10 });
+    const laptop = coop.vote(ALICE_LAPTOP, proposal, 'yes', { basis: [proposal], at: 20 });
+    const phone = coop.vote(ALICE_PHONE, proposal, 'no', { basis: [proposal], at: 25 }); // Alice's other device, unaware
+    const bob = coop.vote(BOB, proposal, 'yes', { basis: [laptop], at: 30 });
+    const welcomed = coop.write(DAVE, 'transaction', sale('2024-06-02'), { basis: [bob], at: 40 });
+    // A peer that has not yet received the phone's vote sees Dave adopted.
+    const partial = coop.book(coop.stored().filter((item) => item.id !== phone.id));
+    expect(proposalOf(partial, proposal).status).toBe('adopted');
+    // With it, Alice's standing vote is the phone's no (later in co-op order): one yes, one no, open again.
+    const later = coop.write(DAVE, 'transaction', sale('2024-06-03'), { at: 50 });
+    const book = coop.book();
+    expect(proposalOf(book, proposal)).toMatchObject({ status: 'pending', yes: 1, no: 1 });
+    expect(outcomes(book, [welcomed, later])).toEqual(['counted', 'not_a_member_device']);
+  });
+
   it('a vote concurrent with the deciding vote and later in co-op order is reported, not counted', () => {
     const coop = new Coop();
     const proposal = coop.propose(ALICE_LAPTOP, { kind: 'lock', through: '2024-01-31' });

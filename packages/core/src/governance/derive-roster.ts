@@ -61,9 +61,8 @@ const CHECKPOINT_EVERY = 64;
  * roster they lead to, every proposal's outcome, and the roster at any basis. See README.md.
  */
 export class GovernanceHistory {
-  /** Accepted control entries, the genesis first, in co-op order. */
-  readonly order: Entry[] = [];
-  readonly rejected: ControlRejection[] = [];
+  private readonly accepted: Entry[] = [];
+  private readonly refused: ControlRejection[] = [];
   private readonly byId = new Map<EntryId, Entry>();
   private readonly rejectedIds = new Set<EntryId>();
   private readonly infos = new Map<EntryId, ProposalInfo>();
@@ -78,6 +77,16 @@ export class GovernanceHistory {
     assert(Number.isSafeInteger(checkpointEvery) && checkpointEvery >= 2, 'GovernanceHistory: checkpointEvery must be an integer of at least 2');
     this.full = new GovernanceReplay(genesis.body.payload, this.infos);
     this.accept(genesis);
+  }
+
+  /** Accepted control entries, the genesis first, in co-op order. */
+  get order(): readonly Entry[] {
+    return this.accepted;
+  }
+
+  /** Control entries that do not count, with why. */
+  get rejected(): readonly ControlRejection[] {
+    return this.refused;
   }
 
   /** The roster after every accepted control entry (what a new entry naming all heads is written under). */
@@ -127,7 +136,7 @@ export class GovernanceHistory {
 
   /** Accepted lock entries and adopted lock proposals (under the proposal's id, author and time). */
   locks(): LockRecord[] {
-    const direct = this.order.filter((entry) => entry.body.kind === 'lock')
+    const direct = this.accepted.filter((entry) => entry.body.kind === 'lock')
       .map((entry) => ({ id: entry.id, through: (entry.body as EntryBody<'lock'>).payload.through as IsoDate, author: entry.body.author, at: entry.body.at }));
     const voted = [...this.full.proposals.values()]
       .filter((proposal) => proposal.status === 'adopted' && proposal.info.entry.body.payload.action.kind === 'lock')
@@ -140,8 +149,8 @@ export class GovernanceHistory {
     return this.full.changes;
   }
 
-  /** Decides one control entry whose basis entries have all been decided (see deriveRoster). */
-  decide(entry: Entry): void {
+  /** Judges one control entry whose basis entries have all been judged (deriveRoster calls this in co-op order). */
+  judge(entry: Entry): void {
     if (entry.body.basis.some((id) => !this.byId.has(id))) {
       this.reject(entry, { code: 'unknown_basis', reason: 'control entry names rules (basis) that were rejected' });
       return;
@@ -166,16 +175,16 @@ export class GovernanceHistory {
 
   private accept(entry: Entry): void {
     if (entry.body.kind !== 'genesis') this.full.apply(entry);
-    this.order.push(entry);
+    this.accepted.push(entry);
     this.byId.set(entry.id, entry);
     this.pasts.add(entry.id, entry.body.basis);
     for (const id of entry.body.basis) this.heads.delete(id);
     this.heads.add(entry.id);
-    if (this.order.length === 1 || this.order.length % this.checkpointEvery === 0) this.checkpoints.set(this.order.length, this.full.clone());
+    if (this.accepted.length === 1 || this.accepted.length % this.checkpointEvery === 0) this.checkpoints.set(this.accepted.length, this.full.clone());
   }
 
   private reject(entry: Entry, problem: Rejection): void {
-    this.rejected.push({ entry, ...problem });
+    this.refused.push({ entry, ...problem });
     this.rejectedIds.add(entry.id);
   }
 
@@ -189,15 +198,15 @@ export class GovernanceHistory {
     if (basis.some((id) => !this.byId.has(id))) return undefined;
     const key = basis.length === 1 ? basis[0]! : [...basis].sort().join(',');
     const cached = this.states.get(key);
-    if (cached && (cached.state !== this.full || cached.length === this.order.length)) return cached.state;
+    if (cached && (cached.state !== this.full || cached.length === this.accepted.length)) return cached.state;
     const past = this.pasts.pastOf(basis)!;
     let state = this.full;
-    if (past.prefix < this.order.length) {
+    if (past.prefix < this.accepted.length) {
       state = this.replayedPrefix(past.prefix);
-      for (const position of past.extra) state.apply(this.order[position]!);
+      for (const position of past.extra) state.apply(this.accepted[position]!);
     }
     if (this.states.size >= CACHED_STATES) this.states.clear();
-    this.states.set(key, { state, length: this.order.length });
+    this.states.set(key, { state, length: this.accepted.length });
     return state;
   }
 
@@ -205,7 +214,7 @@ export class GovernanceHistory {
   private replayedPrefix(length: number): GovernanceReplay {
     const start = length < this.checkpointEvery ? 1 : length - (length % this.checkpointEvery);
     const state = this.checkpoints.get(start)!.clone();
-    for (let position = start; position < length; position += 1) state.apply(this.order[position]!);
+    for (let position = start; position < length; position += 1) state.apply(this.accepted[position]!);
     return state;
   }
 }
@@ -242,7 +251,7 @@ export function deriveRoster(input: {
   };
   release(input.genesis.id);
   for (let entry = ready.pop(); entry !== undefined; entry = ready.pop()) {
-    history.decide(entry);
+    history.judge(entry);
     waiting.delete(entry.id);
     release(entry.id);
   }
