@@ -113,6 +113,8 @@ describe('extendIndex', () => {
       expect(extensionProblem(before, sign([keyed, keyed]))).toBe('a repeated import key');
       const reversal = { kind: 'transaction', payload: { ...(plain.payload as object), reverses: 'a'.repeat(64) } } as NewEntry;
       expect(extensionProblem(before, sign([reversal]))).toBe('a reversal');
+      // A device whose member's role may not write to the books (or that is not on the roster at all).
+      expect(extensionProblem({ ...before, bookWriters: [] }, sign([plain]))).toBe('author or co-op');
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });

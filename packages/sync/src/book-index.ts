@@ -27,7 +27,7 @@ import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
  * (any document change, from this process, another one or a peer, changes it). Each file carries a
  * SHA-256 of its content; a damaged index is rebuilt, never trusted.
  */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 interface ReportIndex {
   format: 'tallystick-report-index';
@@ -36,6 +36,8 @@ interface ReportIndex {
   fingerprint: string;
   coopName: string;
   members: Member[];
+  /** Devices that may write to the books under the current roster (active, member's role may `books`). */
+  bookWriters: string[];
   lockedThrough?: string;
   accounts: AccountDeclaration[];
   commodities: CommodityDeclaration[];
@@ -122,7 +124,7 @@ export async function extendIndex(store: CoopStore, before: CurrentIndex, writte
 
 /** Why the entries need a full rebuild, or undefined if appending them to the index is exact. */
 export function extensionProblem(before: CurrentIndex, written: readonly Entry[]): string | undefined {
-  const devices = new Set(before.members.flatMap((member) => member.devices));
+  const devices = new Set(before.bookWriters);
   const importKeys = new Set(before.importKeys);
   const declared = new Set<string>(before.accounts.map((declaration) => declaration.account));
   const symbols = new Set(before.commodities.map((declaration) => declaration.symbol));
@@ -202,6 +204,16 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
   return index;
 }
 
+/** Devices whose entries to the books count under the roster after every control entry. */
+function bookWritersOf(book: Book): string[] {
+  const roster = book.governance.roster;
+  const booksRoles = new Set(roster.roles.filter((role) => role.may.includes('books')).map((role) => role.name));
+  return roster.members
+    .filter((member) => !member.removed && booksRoles.has(member.role))
+    .flatMap((member) => member.devices)
+    .sort();
+}
+
 /** The number of a name in a table of names, given in first-seen order. */
 function numberOf(numbers: Map<string, number>, name: string): number {
   let value = numbers.get(name);
@@ -271,7 +283,7 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
   const commodityNumbers = new Map<string, number>();
   const index: ReportIndex = {
     format: 'tallystick-report-index', version: INDEX_VERSION, coop: coopId, fingerprint,
-    coopName: book.coopName, members: [...book.members],
+    coopName: book.coopName, members: [...book.members], bookWriters: bookWritersOf(book),
     ...(book.lockedThrough ? { lockedThrough: book.lockedThrough } : {}),
     accounts: sortedDeclarations([...book.accounts.values()]), commodities: sortedCommodities([...book.commodities.values()]),
     accountNames: [], commodityNames: [], txId: [], txDate: [], txDescription: [], txAt: [], txN: [], txStart: [],
