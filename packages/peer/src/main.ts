@@ -72,6 +72,9 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
   program.command('init').description('found a co-op on this device (makes the device key on first use)')
     .requiredOption('--coop <name>', 'the co-op\'s name')
     .requiredOption('--member <name>', 'your name as the founding member')
+    .option('--role <name=perms>', 'a role and what it may write, like treasurer=books,vote (permissions: books, vote, timebank, credit, coordinate); repeat. Default: one role "member" that may do everything', collect, [])
+    .option('--member-role <role>', 'the founding member\'s role (default: the first --role)')
+    .option('--rule <rule>', 'how proposals are decided: majority (default), unanimity or quorum:N')
     .action(async (options) => (await import('./commands/init.js')).initCommand(context(), options));
 
   program.command('add').description('record a transaction (asks on a terminal; flags for scripts)')
@@ -138,6 +141,40 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
   program.command('rejected').description('entries in the documents that do not count, and why (exit 1 if any)')
     .option('--json', 'machine-readable output')
     .action(async (options) => setExitCode(await (await import('./commands/rejected.js')).rejectedCommand(context(), options)));
+
+  program.command('whoami').description('this device\'s key, and the member, role and rights it acts with')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/governance-read.js')).whoamiCommand(context(), options));
+
+  program.command('members').description('the co-op\'s members, their roles and the decision rule')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/governance-read.js')).membersCommand(context(), options));
+
+  program.command('devices').description('every member\'s device keys, revoked ones marked')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/governance-read.js')).devicesCommand(context(), options));
+
+  program.command('proposals').description('proposals with their action, deadline, tally, status and votes')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/governance-read.js')).proposalsCommand(context(), options));
+
+  program.command('propose').description('propose a change for the members to vote on')
+    .argument('<action>', 'add-member | remove-member | add-device | revoke-device | set-role | set-rule | lock')
+    .argument('[args...]', 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE')
+    .option('--device <key>', 'add-member: the new member\'s device key (`tallystick whoami` on it prints it)')
+    .option('--role <role>', 'add-member: the new member\'s role (default: member)')
+    .option('--deadline <when>', 'votes count until then: 2025-06-01T18:00:00Z or a date (default: 7 days from now)')
+    .option('--note <text>', 'why, for the members')
+    .action(async (action, args, options) => (await import('./commands/governance-write.js')).proposeCommand(context(), action, args, options));
+
+  program.command('vote').description('vote on a proposal (you may change your vote until it is decided)')
+    .argument('<id>', 'proposal id or unique prefix (as `proposals` shows)')
+    .argument('<choice>', 'yes or no')
+    .action(async (id, choice) => (await import('./commands/governance-write.js')).voteCommand(context(), id, choice));
+
+  program.command('audit').description('verify every signature again from the documents and replay the roster from the genesis (exit 1 if anything is rejected or damaged)')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => setExitCode(await (await import('./commands/audit.js')).auditCommand(context(), options)));
 
   program.command('ui').description('open the app in a browser: serves it and its API on 127.0.0.1 with a per-launch token')
     .option('--port <n>', 'port to listen on (default: any free port)')

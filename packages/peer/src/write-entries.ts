@@ -7,11 +7,16 @@ import { type CommandContext, progress } from './context.js';
  * Signs and saves entries written together, then brings the index up to date. Returns only once
  * everything is on disk: a command may say "saved" after this and not before.
  */
-export async function writeEntries(context: CommandContext, store: CoopStore, signer: NodeEntrySigner, entries: readonly NewEntry[]): Promise<{ written: Entry[]; view: BookView }> {
+export async function writeEntries(
+  context: CommandContext, store: CoopStore, signer: NodeEntrySigner, entries: readonly NewEntry[],
+  /** Throws (a TallystickError) to refuse the signed entries before anything is written. */
+  vet?: (signed: readonly Entry[]) => Promise<void>,
+): Promise<{ written: Entry[]; view: BookView }> {
   const signBar = progress(context, 'signing');
   signBar.update(0, entries.length);
   const written: Entry[] = await store.signEntriesInParallel(entries, signer, context.now());
   signBar.done();
+  if (vet) await vet(written);
   const before = await readCurrentReportIndex(store.folder, store.coopId);
   const listingBefore = await store.storage.listing();
   store.storage.startChangeLog();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type IsoDate,
+  type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type GovernanceSummary, type IsoDate,
   type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes, displayDescription,
   materialize,
 } from '@tallystick/core';
@@ -27,7 +27,7 @@ import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
  * (any document change, from this process, another one or a peer, changes it). Each file carries a
  * SHA-256 of its content; a damaged index is rebuilt, never trusted.
  */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 
 interface ReportIndex {
   format: 'tallystick-report-index';
@@ -38,6 +38,8 @@ interface ReportIndex {
   members: Member[];
   /** Devices that may write to the books under the current roster (active, member's role may `books`). */
   bookWriters: string[];
+  /** The roster, proposals and roster changes (governance commands read them; few entries even in a big book). */
+  governance: GovernanceSummary;
   lockedThrough?: string;
   accounts: AccountDeclaration[];
   commodities: CommodityDeclaration[];
@@ -65,6 +67,7 @@ interface ReportIndex {
 export interface BookView {
   readonly coopName: string;
   readonly members: readonly Member[];
+  readonly governance: GovernanceSummary;
   readonly lockedThrough?: IsoDate;
   readonly accounts: readonly AccountDeclaration[];
   readonly commodities: readonly CommodityDeclaration[];
@@ -262,7 +265,8 @@ async function readVerifiedText(path: string): Promise<string | undefined> {
   return readEntryLines(path);
 }
 
-async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
+/** Entries this device verified before (the index's entries file), by id: what `readEntries` need not check again. */
+export async function readVerifiedEntries(path: string): Promise<Map<string, Entry>> {
   const text = await readVerifiedText(path);
   const entries = new Map<string, Entry>();
   if (typeof text !== 'string' || text.length === 0) return entries;
@@ -284,6 +288,7 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
   const index: ReportIndex = {
     format: 'tallystick-report-index', version: INDEX_VERSION, coop: coopId, fingerprint,
     coopName: book.coopName, members: [...book.members], bookWriters: bookWritersOf(book),
+    governance: { roster: book.governance.roster, proposals: [...book.governance.proposals], changes: [...book.governance.changes] },
     ...(book.lockedThrough ? { lockedThrough: book.lockedThrough } : {}),
     accounts: sortedDeclarations([...book.accounts.values()]), commodities: sortedCommodities([...book.commodities.values()]),
     accountNames: [], commodityNames: [], txId: [], txDate: [], txDescription: [], txAt: [], txN: [], txStart: [],
@@ -316,6 +321,7 @@ function viewOfIndex(index: ReportIndex): BookView {
   return {
     coopName: index.coopName,
     members: index.members,
+    governance: index.governance,
     ...(index.lockedThrough ? { lockedThrough: index.lockedThrough as IsoDate } : {}),
     accounts: index.accounts,
     commodities: index.commodities,

@@ -3,8 +3,8 @@ import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AutomergeUrl, type DocHandle, type DocumentId, Repo } from '@automerge/automerge-repo';
 import {
-  type CoopId, type Entry, type EntryBody, type EntryId, type EntryKind, type EntrySigner, type PayloadOf,
-  type RejectedEntry, TallystickError, assert, checkStoredEntry, createEntry, isControlKind, materialize,
+  type CoopId, type DecisionRule, type Entry, type EntryBody, type EntryId, type EntryKind, type EntrySigner, type PayloadOf,
+  type RejectedEntry, type RoleJson, TallystickError, assert, checkStoredEntry, createEntry, isControlKind, materialize,
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText } from './documents.js';
@@ -59,11 +59,16 @@ export class CoopStore {
   }
 
   /** Founds a co-op: a genesis entry naming the founding member and this device, in a new catalog. */
-  static async found(folder: DataFolder, options: { coopName: string; memberName: string; signer: EntrySigner; now: Date }): Promise<CoopStore> {
+  static async found(folder: DataFolder, options: {
+    coopName: string; memberName: string; signer: EntrySigner; now: Date;
+    /** The co-op's roles, the founder's role and the decision rule; core's defaults when left out. */
+    roles?: RoleJson[]; memberRole?: string; rule?: DecisionRule;
+  }): Promise<CoopStore> {
     const coopId = randomBytes(16).toString('hex') as CoopId;
+    const founder = { name: options.memberName, devices: [options.signer.publicKey], ...(options.memberRole ? { role: options.memberRole } : {}) };
     const genesis = createEntry({
       kind: 'genesis', coop: coopId, at: options.now.toISOString(), n: 0, basis: [],
-      payload: { name: options.coopName, members: [{ name: options.memberName, devices: [options.signer.publicKey] }] },
+      payload: { name: options.coopName, members: [founder], ...(options.roles ? { roles: options.roles } : {}), ...(options.rule ? { rule: options.rule } : {}) },
     }, options.signer, crypto);
     const { repo, storage } = CoopStore.openRepo(folder);
     const catalog = repo.create<CatalogDoc>({
