@@ -91,7 +91,8 @@ export class CoopStore {
     try {
       catalog = await repo.find<CatalogDoc>(record.catalog as AutomergeUrl);
     } catch (error) {
-      await repo.shutdown();
+      // Not repo.shutdown(): it flushes every handle, and throws on the one that failed to load.
+      for (const adapter of repo.networkSubsystem.adapters) adapter.disconnect();
       throw new TallystickError('catalog_unavailable', `the catalog document of co-op "${record.name}" cannot be read from ${folder.storageDir} (${(error as Error).message}); damaged chunks, if any, are in ${join(folder.storageDir, 'quarantine')}. Restore from a backup or a peer`);
     }
     const store = new CoopStore(folder, coopId, repo, storage, catalog);
