@@ -12,6 +12,8 @@ export async function writeEntries(
   /** Throws (a TallystickError) to refuse the signed entries before anything is written. */
   vet?: (signed: readonly Entry[]) => Promise<void>,
 ): Promise<{ written: Entry[]; view: BookView }> {
+  const current = await readCurrentReportIndex(store.folder, store.coopId);
+  if (current) checkMayWriteBooks(current, signer.publicKey, entries);
   const signBar = progress(context, 'signing');
   signBar.update(0, entries.length);
   const written: Entry[] = await store.signEntriesInParallel(entries, signer, context.now());
@@ -28,6 +30,15 @@ export async function writeEntries(
     && sameList(await store.storage.listing(), store.storage.expectedListing(listingBefore));
   const view = (untouched ? await extendIndex(store, before, written) : undefined) ?? (await rebuildIndex(store, { trusted: written })).view;
   return { written, view };
+}
+
+/** Kinds of entry that need the `books` permission (as the materializer judges them). */
+const BOOKS_KINDS: ReadonlySet<string> = new Set(['transaction', 'account', 'commodity', 'price', 'assertion', 'lock']);
+
+/** Refuses, before signing, entries to the books by a device whose member may not write them now. */
+export function checkMayWriteBooks(view: { readonly coopName: string; readonly bookWriters: readonly string[] }, device: string, entries: readonly NewEntry[]): void {
+  if (!entries.some((entry) => BOOKS_KINDS.has(entry.kind)) || view.bookWriters.includes(device)) return;
+  throw new TallystickError('may_not_write_books', `this device (${device.slice(0, 16)}…) may not write to the books of ${view.coopName}: it is not an active device of a member whose role allows it (see \`tallystick whoami\`). Nothing was written`);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
