@@ -2,12 +2,15 @@ import { useEffect, useState } from 'react';
 import type { BookApi } from '../../packages/peer/src/service/protocol.js';
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
+import { LockPeriod } from './lock-period.js';
+import { NotCounted } from './not-counted.js';
 import { Problem } from './problem.js';
 import { RegisterView } from './register.js';
 import { StatementView } from './statement.js';
+import { TransactionView } from './transaction-detail.js';
 import { useService } from './use-service.js';
 
-type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement';
+type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'lock' | 'notCounted' | 'transaction';
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'accounts', label: 'Accounts' },
@@ -15,12 +18,16 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'add', label: 'Add transaction' },
   { screen: 'balanceSheet', label: 'Balance sheet' },
   { screen: 'incomeStatement', label: 'Income statement' },
+  { screen: 'lock', label: 'Lock period' },
+  { screen: 'notCounted', label: 'Not counted' },
 ];
 
-/** The Books area: Alt+1…5 switch screens from anywhere; every control is reachable with Tab. */
+/** The Books area: Alt+1…7 switch screens from anywhere; every control is reachable with Tab. */
 export function App({ api }: { api: BookApi }) {
   const [screen, setScreen] = useState<Screen>('accounts');
   const [account, setAccount] = useState('');
+  const [transactionId, setTransactionId] = useState('');
+  const [returnTo, setReturnTo] = useState<Screen>('register');
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState('');
   const [overview] = useService(() => api.overview(), String(version));
@@ -38,33 +45,43 @@ export function App({ api }: { api: BookApi }) {
   }, []);
 
   useEffect(() => {
-    const label = SCREENS.find((item) => item.screen === screen)?.label ?? '';
+    const label = screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label ?? '';
     document.title = overview.state === 'ready' ? `${label} · ${overview.value.coopName} · Tallystick` : 'Tallystick';
   }, [screen, overview]);
 
   if (overview.state === 'loading') return <p aria-busy="true" className="loading">Opening the books…</p>;
   if (overview.state === 'failed') return <main><h1>Tallystick</h1><Problem error={overview.error} /></main>;
   const books = overview.value;
+  const saved = (message: string) => { setNotice(message); setVersion((value) => value + 1); };
+  const open = (id: string) => { if (screen !== 'transaction') setReturnTo(screen); setTransactionId(id); setNotice(''); setScreen('transaction'); };
   return (
     <>
       <header>
         <h1>{books.coopName}</h1>
         <p className="facts">{books.transactionCount} transaction{books.transactionCount === 1 ? '' : 's'}{books.lockedThrough ? ` · locked through ${books.lockedThrough}` : ''}</p>
-        {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entries in the documents do not count (unsigned, tampered or not allowed); they are left out of every total.</p>}
+        {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entr{books.rejectedCount === 1 ? 'y' : 'ies'} in the documents do not count (unsigned, tampered or not allowed); they are left out of every total. See Not counted (Alt+7).</p>}
         <nav aria-label="Books">
           {SCREENS.map((item, index) => (
             <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`} onClick={() => setScreen(item.screen)}>
-              {item.label} <kbd>Alt+{index + 1}</kbd>
+              {item.label}{item.screen === 'notCounted' && books.rejectedCount > 0 && <span className="badge" aria-label={`: ${books.rejectedCount} not counted`}>{books.rejectedCount}</span>} <kbd>Alt+{index + 1}</kbd>
             </button>
           ))}
         </nav>
       </header>
       <main>
-        <h2>{SCREENS.find((item) => item.screen === screen)?.label}</h2>
+        <h2>{screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label}</h2>
         {notice && <p role="status" className="notice">{notice}</p>}
         {screen === 'accounts' && <AccountTree api={api} version={version} onOpen={(chosen) => { setAccount(chosen); setScreen('register'); }} />}
-        {screen === 'register' && <RegisterView api={api} accounts={books.accounts} account={account} version={version} onChoose={setAccount} />}
-        {screen === 'add' && <AddTransaction api={api} accounts={books.accounts} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={(message) => { setNotice(message); setVersion((value) => value + 1); }} />}
+        {screen === 'register' && <RegisterView api={api} accounts={books.accounts} account={account} version={version} onChoose={setAccount} onOpen={open} />}
+        {screen === 'add' && <AddTransaction api={api} accounts={books.accounts} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+        {screen === 'transaction' && (
+          <TransactionView
+            api={api} transactionId={transactionId} version={version} today={books.today} needsPassphrase={books.needsPassphrase}
+            onBack={() => { setNotice(''); setScreen(returnTo); }} onOpen={open} onSaved={saved}
+          />
+        )}
+        {screen === 'lock' && <LockPeriod api={api} {...(books.lockedThrough ? { lockedThrough: books.lockedThrough } : {})} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+        {screen === 'notCounted' && <NotCounted api={api} version={version} onOpen={open} />}
         {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView api={api} kind={screen} version={version} />}
       </main>
     </>

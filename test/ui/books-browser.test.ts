@@ -168,6 +168,93 @@ describe('the Books screens in a browser', () => {
     await page.close();
   });
 
+  it('opens a transaction from the register, reverses it, locks a period and refuses a later add inside it, in words', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(address);
+    await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+    await page.keyboard.press('Alt+2');
+    const account = page.getByRole('combobox', { name: 'Account for the register' });
+    await account.fill('Assets:Bank:Checking');
+    const register = page.getByRole('table', { name: 'Register of Assets:Bank:Checking' });
+    await register.waitFor();
+    // Keyboard: from the account field Tab to the first row, ↓ to the second, Enter opens it.
+    await account.focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-rowindex")')).toBe('3');
+    await page.keyboard.press('Enter');
+    const heading = page.getByRole('heading', { name: '2024-01-05 Flour' });
+    await heading.waitFor();
+    const detail = (await page.locator('.transaction-detail').innerText()).replace(/\s+/gu, ' ');
+    expect(detail).toContain('Status Counts in every total');
+    expect(detail).toMatch(/Entry id [0-9a-f]{64}/u);
+    expect(detail).toMatch(/Written by Ana, \d{4}-\d{2}-\d{2}T/u);
+    expect(detail).toMatch(/Device \S{20,}/u);
+    const postings = (await page.getByRole('table', { name: 'Postings' }).innerText()).replace(/\s+/gu, ' ');
+    expect(postings).toContain('Expenses:Ingredients 312.40 USD Assets:Bank:Checking -312.40 USD');
+    const reversalDate = page.getByLabel('Date of the reversal');
+    expect(await reversalDate.inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/u);
+    await shot(page, '9-transaction-detail');
+
+    await reversalDate.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('2024-01-06');
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Reverse [0-9a-f]{12} \(2024-01-05 Flour\) with an entry dated 2024-01-06\?/u).waitFor();
+    await shot(page, '10-reverse-confirm');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Saved reversal [0-9a-f]{12} on 2024-01-06 of [0-9a-f]{12} \(2024-01-05 Flour\)/u).waitFor();
+    await page.getByText(/Reversed by [0-9a-f]{12}: the pair nets to zero/u).waitFor();
+    await shot(page, '11-reversed');
+
+    await page.keyboard.press('Escape');
+    await register.waitFor();
+    await expect.poll(async () => (await register.innerText()).replace(/\s+/gu, ' ')).toMatch(/Flour Assets:Bank:Checking -312\.40 USD 4687\.60 USD 2024-01-06 .* Assets:Bank:Checking 312\.40 USD 5000\.00 USD/u);
+    await shot(page, '12-register-after-reversal');
+    await page.keyboard.press('Alt+1');
+    await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+    expect(await rowText(page, 'Assets:Bank:Checking')).toContain('5000.00 USD');
+
+    await page.keyboard.press('Alt+6');
+    const through = page.getByLabel('Lock through');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-describedby")')).toBe('lock-explained');
+    expect(await page.locator('#lock-explained').innerText()).toContain('entries dated on or before it are refused');
+    await page.keyboard.type('2024-01-31');
+    await page.keyboard.press('Enter');
+    await page.getByText('Lock the books through 2024-01-31? Entries dated on or before it will be refused.', { exact: false }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByText('Locked the books through 2024-01-31: entries dated on or before it are refused from now on.').waitFor();
+    await page.getByText(/locked through 2024-01-31/u).first().waitFor();
+    expect(await through.inputValue()).toBe('');
+    await shot(page, '13-locked');
+
+    await page.keyboard.press('Alt+3');
+    await page.getByLabel('Date').fill('2024-01-20');
+    await page.getByLabel('Description').fill('Late flour');
+    await page.getByLabel('Posting 1 account').fill('Expenses:Ingredients');
+    await page.getByLabel('Posting 1 amount').fill('5.00 USD');
+    await page.getByLabel('Posting 2 account').fill('Assets:Bank:Checking');
+    await page.getByText(/^Balanced:/u).waitFor();
+    await page.getByLabel('Posting 2 account').press('Enter');
+    const refused = page.getByRole('alert');
+    await refused.waitFor();
+    const words = await refused.innerText();
+    expect(words).toMatch(/^The books are locked through 2024-01-31; nothing was written\./u);
+    expect(words).toContain('"Late flour" dated 2024-01-20');
+    expect(words).not.toMatch(/\bat \S+:\d+|Error:|--/u);
+    await shot(page, '14-refused-in-lock');
+    expect(cli('register', 'Ingredients', '--json')).not.toContain('Late flour');
+
+    await page.keyboard.press('Alt+7');
+    await page.getByText('Every entry in the documents is signed by a member device, intact, and counts.').waitFor();
+    expect(await page.locator('.badge').count()).toBe(0);
+    await shot(page, '15-not-counted');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses the API without the launch token', async () => {
     const origin = new URL(address).origin;
     const response = await fetch(`${origin}/api/overview`, { method: 'POST', headers: { 'x-tallystick-token': '0'.repeat(64) } });

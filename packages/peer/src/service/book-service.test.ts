@@ -68,6 +68,25 @@ describe('book service', () => {
     const reversed = value(await service.reverseTransaction({ transactionId: register.lines[1]!.transactionId, date: '2024-01-06' }));
     expect(reversed.message).toMatch(/^Saved reversal/u);
     expect(value(await service.incomeStatement()).net.amount).toEqual([]);
+    const original = value(await service.transaction({ transactionId: register.lines[1]!.transactionId.slice(0, 8) }));
+    const reversal = value(await service.register({ account: 'Expenses:Flour' })).lines[1]!;
+    expect(original).toMatchObject({
+      id: register.lines[1]!.transactionId, date: '2024-01-05', description: 'Flour', authorMember: 'Ana', status: { kind: 'reversed', by: reversal.transactionId },
+      postings: [{ account: 'Expenses:Flour', amount: '12.50 USD' }, { account: 'Assets:Bank:Checking', amount: '-12.50 USD' }],
+    });
+    expect(original.authorDevice).toMatch(/\S{20,}/u);
+    expect(value(await service.transaction({ transactionId: reversal.transactionId }))).toMatchObject({ status: { kind: 'counts' }, reverses: original.id, date: '2024-01-06' });
+    expect(await service.transaction({ transactionId: 'abcdef' })).toMatchObject({ ok: false, error: { code: 'unknown_transaction' } });
+  });
+
+  it('locks a period through the lock command, then refuses an add dated inside it, and lists nothing rejected', async () => {
+    expect(value(await service.lockPeriod({ through: '2024-01-10' })).message).toBe('Locked the books through 2024-01-10: entries dated on or before it are refused from now on.');
+    expect(value(await service.overview()).lockedThrough).toBe('2024-01-10');
+    const refused = await service.addTransaction({ date: '2024-01-09', description: 'Late', postings: [{ account: 'Expenses:Flour', amount: '1 USD' }, { account: 'Assets:Bank:Checking', amount: '' }] });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'period_locked', message: expect.stringMatching(/^The books are locked through 2024-01-10; nothing was written/u) } });
+    expect(await service.lockPeriod({ through: '2024-01-05' })).toMatchObject({ ok: false, error: { code: 'lock_not_later' } });
+    expect(await service.lockPeriod({ through: '' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(value(await service.rejected())).toEqual([]);
   });
 
   it('answers problems in words with their code, and a bug without its stack', async () => {
@@ -75,7 +94,7 @@ describe('book service', () => {
     expect(await service.register({ account: '' })).toEqual({ ok: false, error: { code: 'invalid_request', message: 'Choose an account to see its register.' } });
     expect(await service.addTransaction({ postings: 'nope' } as never)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     const locked = createBookService({ dataDir, env: {}, now, log: (line) => logged.push(line) });
-    const refused = await locked.addTransaction({ date: '2024-01-07', description: 'No key', postings: [{ account: 'Expenses:Flour', amount: '1 USD' }, { account: 'Assets:Bank:Checking', amount: '' }] });
+    const refused = await locked.addTransaction({ date: '2024-02-07', description: 'No key', postings: [{ account: 'Expenses:Flour', amount: '1 USD' }, { account: 'Assets:Bank:Checking', amount: '' }] });
     expect(refused).toEqual({ ok: false, error: { code: 'no_passphrase', message: 'A passphrase is needed to sign entries: enter your passphrase' } });
     const broken = createBookService({ dataDir: join(scratch, 'missing'), env, now, log: (line) => logged.push(line) });
     const failure = await broken.overview();

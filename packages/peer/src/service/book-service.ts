@@ -1,15 +1,20 @@
 import { Readable, Writable } from 'node:stream';
 import {
   type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
-  TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, registerReport,
+  type Book, TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, registerReport,
 } from '@tallystick/core';
+import { rebuildIndex } from '@tallystick/sync';
 import type { BookView } from '@tallystick/sync/book-index';
 import { addCommand, transactionFromFlags } from '../commands/add.js';
+import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
-import { type CommandContext, loadBookView, today } from '../context.js';
-import { describeFailure, readRegisterRequest, readReverseInput, readTransactionInput, postingFlags } from './requests.js';
+import { type CommandContext, loadBookView, openFolder, openStore, today } from '../context.js';
+import {
+  describeFailure, readLockInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
+} from './requests.js';
 import type {
-  AccountTree, BalanceLine, BookApi, Overview, Register, Saved, ServiceResult, Statement, StatementSection, TransactionCheck, TransactionInput,
+  AccountTree, BalanceLine, BookApi, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
+  TransactionDetail, TransactionInput,
 } from './protocol.js';
 
 export interface BookServiceOptions {
@@ -108,6 +113,60 @@ export function createBookService(options: BookServiceOptions): BookApi {
       await reverseCommand(command, input.transactionId, input.date ? { date: input.date } : {});
       return { message: output().trim() };
     })),
+    transaction: (request) => answer(log, async (): Promise<TransactionDetail> => {
+      const { transactionId } = readTransactionRequest(request);
+      // The full book, read as `reverse` reads it: the index has no authors or payees.
+      const { context: command } = context();
+      const store = await openStore(command, await openFolder(command));
+      try {
+        const { book } = await rebuildIndex(store);
+        return transactionDetail(book, transactionId);
+      } finally {
+        await store.close();
+      }
+    }),
+    lockPeriod: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readLockInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await lockCommand(command, input.through);
+      return { message: output().trim() };
+    })),
+    rejected: () => answer(log, async (): Promise<readonly RejectedLine[]> => {
+      const view = await read();
+      return view.rejected.map((entry) => ({ id: entry.id, kind: entry.kind ?? 'entry', code: entry.code, reason: entry.reason }));
+    }),
+  };
+}
+
+/** One transaction by id or unique prefix, with who wrote it and whether it counts; an entry that does not count by its reason. */
+function transactionDetail(book: Book, idOrPrefix: string): TransactionDetail {
+  const wanted = idOrPrefix.trim().toLowerCase();
+  if (!/^[0-9a-f]{6,64}$/u.test(wanted)) {
+    throw new TallystickError('invalid_transaction_id', `"${idOrPrefix}" is not a transaction id (expected 6 to 64 hex digits)`);
+  }
+  const matches = book.transactions.filter((recorded) => recorded.id.startsWith(wanted));
+  if (matches.length > 1) throw new TallystickError('ambiguous_transaction_id', `${matches.length} transactions have ids starting with ${idOrPrefix}; give more digits`);
+  const recorded = matches[0];
+  if (!recorded) {
+    const rejected = book.rejected.find((entry) => entry.id.startsWith(wanted));
+    if (!rejected) throw new TallystickError('unknown_transaction', `no transaction has an id starting with ${idOrPrefix}`);
+    return { id: rejected.id, status: { kind: 'rejected', code: rejected.code, reason: rejected.reason }, postings: [] };
+  }
+  const { transaction } = recorded;
+  const styles = commodityStyles({ declarations: [...book.commodities.values()], precisions: new Map() });
+  const member = book.members.find((candidate) => candidate.devices.includes(recorded.author));
+  const reversedBy = book.reversedBy.get(recorded.id);
+  return {
+    id: recorded.id,
+    status: reversedBy ? { kind: 'reversed', by: reversedBy } : { kind: 'counts' },
+    date: transaction.date,
+    ...(transaction.payee ? { payee: transaction.payee } : {}),
+    description: transaction.description,
+    postings: transaction.postings.map((posting) => ({ account: posting.account, amount: formatAmount(posting.amount, styles) })),
+    authorDevice: recorded.author,
+    ...(member ? { authorMember: member.name } : {}),
+    writtenAt: recorded.at,
+    ...(recorded.reverses ? { reverses: recorded.reverses } : {}),
   };
 }
 

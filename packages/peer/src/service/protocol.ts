@@ -101,6 +101,47 @@ export interface ReverseInput {
   readonly passphrase?: string;
 }
 
+export interface TransactionRequest {
+  /** The full id, or a unique prefix of at least 6 hex digits. */
+  readonly transactionId: string;
+}
+
+export type EntryStatus =
+  | { readonly kind: 'counts' }
+  | { readonly kind: 'reversed'; readonly by: string }
+  | { readonly kind: 'rejected'; readonly code: string; readonly reason: string };
+
+export interface TransactionDetail {
+  readonly id: string;
+  readonly status: EntryStatus;
+  /** Absent for an entry that does not count: only its id and reason are known to the book. */
+  readonly date?: string;
+  readonly payee?: string;
+  readonly description?: string;
+  readonly postings: readonly { readonly account: string; readonly amount: string }[];
+  /** The device key that signed the entry, and the member it belongs to (absent if no longer on the roster). */
+  readonly authorDevice?: string;
+  readonly authorMember?: string;
+  /** When the author's device wrote it (its clock). */
+  readonly writtenAt?: string;
+  /** The id of the transaction this one reverses. */
+  readonly reverses?: string;
+}
+
+export interface LockInput {
+  /** Entries dated on or before this date are refused from now on. */
+  readonly through: string;
+  readonly passphrase?: string;
+}
+
+export interface RejectedLine {
+  readonly id: string;
+  /** transaction, lock, account, …; "entry" when the entry could not be read at all. */
+  readonly kind: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
 export interface Saved {
   /** What the command line would print, e.g. "Saved transaction 1a2b3c4d5e6f on 2024-01-05: Flour". */
   readonly message: string;
@@ -116,12 +157,16 @@ export interface BookApi {
   checkTransaction(request: TransactionInput): Promise<ServiceResult<TransactionCheck>>;
   addTransaction(request: TransactionInput): Promise<ServiceResult<Saved>>;
   reverseTransaction(request: ReverseInput): Promise<ServiceResult<Saved>>;
+  transaction(request: TransactionRequest): Promise<ServiceResult<TransactionDetail>>;
+  lockPeriod(request: LockInput): Promise<ServiceResult<Saved>>;
+  rejected(): Promise<ServiceResult<readonly RejectedLine[]>>;
 }
 
 export type BookMethod = keyof BookApi;
 
 export const BOOK_METHODS: readonly BookMethod[] = [
   'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'checkTransaction', 'addTransaction', 'reverseTransaction',
+  'transaction', 'lockPeriod', 'rejected',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */

@@ -1,5 +1,5 @@
 import { TallystickError } from '@tallystick/core';
-import type { RegisterRequest, ReverseInput, ServiceFailure, TransactionInput } from './protocol.js';
+import type { LockInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
 
 /*
  * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
@@ -49,6 +49,18 @@ export function readReverseInput(value: unknown): ReverseInput {
   const date = text(request.date, 'The date', false);
   const passphrase = text(request.passphrase, 'The passphrase', false);
   return { transactionId: text(request.transactionId, 'The transaction id'), ...(date ? { date } : {}), ...(passphrase ? { passphrase } : {}) };
+}
+
+export function readTransactionRequest(value: unknown): TransactionRequest {
+  return { transactionId: text(record(value).transactionId, 'The transaction id') };
+}
+
+export function readLockInput(value: unknown): LockInput {
+  const request = record(value);
+  const through = text(request.through, 'The lock date').trim();
+  if (through === '') throw new TallystickError('invalid_request', 'Enter the date to lock the books through (YYYY-MM-DD).');
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return { through, ...(passphrase ? { passphrase } : {}) };
 }
 
 /** The add command's `--posting "ACCOUNT  AMOUNT"` form of each posting row. */
