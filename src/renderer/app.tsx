@@ -1,14 +1,18 @@
 import { useEffect, useState } from 'react';
-import type { BookApi } from '../../packages/peer/src/service/protocol.js';
+import type { BookApi, Founded } from '../../packages/peer/src/service/protocol.js';
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
 import { LockPeriod } from './lock-period.js';
 import { NotCounted } from './not-counted.js';
+import { Onboarding } from './onboarding.js';
 import { Problem } from './problem.js';
 import { RegisterView } from './register.js';
 import { StatementView } from './statement.js';
 import { TransactionView } from './transaction-detail.js';
 import { useService } from './use-service.js';
+
+/** The overview's failures that mean "nothing founded here yet": the app offers to found a co-op. */
+const UNFOUNDED = new Set(['no_data_folder', 'no_coop']);
 
 type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'lock' | 'notCounted' | 'transaction';
 
@@ -30,6 +34,7 @@ export function App({ api }: { api: BookApi }) {
   const [returnTo, setReturnTo] = useState<Screen>('register');
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState('');
+  const [founded, setFounded] = useState<Founded | undefined>();
   const [overview] = useService(() => api.overview(), String(version));
 
   useEffect(() => {
@@ -50,6 +55,9 @@ export function App({ api }: { api: BookApi }) {
   }, [screen, overview]);
 
   if (overview.state === 'loading') return <p aria-busy="true" className="loading">Opening the books…</p>;
+  if (overview.state === 'failed' && UNFOUNDED.has(overview.error.code)) {
+    return <Onboarding api={api} onFounded={(result) => { setFounded(result); setNotice(''); setScreen('accounts'); setVersion((value) => value + 1); }} />;
+  }
   if (overview.state === 'failed') return <main><h1>Tallystick</h1><Problem error={overview.error} /></main>;
   const books = overview.value;
   const saved = (message: string) => { setNotice(message); setVersion((value) => value + 1); };
@@ -71,6 +79,13 @@ export function App({ api }: { api: BookApi }) {
       <main>
         <h2>{screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label}</h2>
         {notice && <p role="status" className="notice">{notice}</p>}
+        {founded && (
+          <div role="note" className="notice backup" aria-labelledby="backup-heading">
+            <h3 id="backup-heading">Back up your data folder</h3>
+            <p>{founded.message.split('\n')[0]} Your books and this device&apos;s key live in <code>{founded.dataFolder}</code>. Copy that folder somewhere safe, and again from time to time: the key in it is encrypted under your passphrase, and neither the key nor the passphrase can be recovered.</p>
+            <button type="button" onClick={() => setFounded(undefined)}>I have noted this</button>
+          </div>
+        )}
         {screen === 'accounts' && <AccountTree api={api} version={version} onOpen={(chosen) => { setAccount(chosen); setScreen('register'); }} />}
         {screen === 'register' && <RegisterView api={api} accounts={books.accounts} account={account} version={version} onChoose={setAccount} onOpen={open} />}
         {screen === 'add' && <AddTransaction api={api} accounts={books.accounts} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={saved} />}

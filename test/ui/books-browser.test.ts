@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -16,7 +16,7 @@ const artifacts = join(REPO_ROOT, 'test-artifacts', 'ui');
 const scratch = mkdtempSync(join(tmpdir(), 'tallystick-ui-'));
 const dataDir = join(scratch, 'books');
 const env = { ...process.env, TALLYSTICK_PASSPHRASE: PASSPHRASE, TALLYSTICK_DATA: '', TALLYSTICK_COOP: '' };
-let server: ChildProcess | undefined;
+const servers: ChildProcess[] = [];
 let browser: Browser | undefined;
 let address = '';
 
@@ -24,9 +24,9 @@ function cli(...args: string[]): string {
   return execFileSync(NODE, [CLI, '--data', dataDir, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
 }
 
-async function startUi(): Promise<string> {
-  const child = spawn(NODE, [CLI, '--data', dataDir, 'ui'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server = child;
+async function startUi(folder = dataDir, environment: NodeJS.ProcessEnv = env): Promise<string> {
+  const child = spawn(NODE, [CLI, '--data', folder, 'ui'], { cwd: REPO_ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tallystick ui printed no address in 20 s:\n${output}`)), 20_000);
@@ -57,7 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
+  for (const server of servers) server.kill('SIGTERM');
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -261,5 +261,76 @@ describe('the Books screens in a browser', () => {
     expect(response.status).toBe(401);
     const page = await fetch(`${origin}/`);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
+
+describe('onboarding in a browser', () => {
+  it('founds a co-op on an empty data folder, then posts a transaction with the passphrase typed in the form', async () => {
+    const emptyDir = join(scratch, 'empty');
+    mkdirSync(emptyDir);
+    const withoutPassphrase: NodeJS.ProcessEnv = { ...env };
+    delete withoutPassphrase.TALLYSTICK_PASSPHRASE;
+    const fresh = await startUi(emptyDir, withoutPassphrase);
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(fresh);
+    await page.getByRole('heading', { name: 'Found a co-op' }).waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement?.closest("label")?.textContent')).toBe('Co-op name ');
+    expect(await page.locator('#passphrase-explained').innerText()).toMatch(/protects the key that signs your entries.*cannot be recovered/su);
+    expect(await page.getByRole('heading', { name: 'Join an existing co-op' }).isVisible()).toBe(true);
+    await shot(page, '20-onboarding');
+
+    // Mistakes first, by keyboard: every one said in words, nothing created.
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Ana');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('short');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('short');
+    await page.keyboard.press('Enter');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/Nothing was created\.\s+Enter the co-op's name\.\s+The passphrase must be at least 8 characters\./u);
+    await shot(page, '21-onboarding-problems');
+    expect(existsSync(join(emptyDir, 'tallystick.json'))).toBe(false);
+
+    await page.getByLabel('Co-op name').fill('Hillside Tool Library');
+    await page.getByLabel('Passphrase', { exact: true }).fill('onboarding-passphrase');
+    await page.getByLabel('Passphrase again').fill('onboarding-passphrasf');
+    await page.getByLabel('Passphrase again').press('Enter');
+    await page.getByText('The two passphrases differ: type the same one twice.').waitFor();
+    expect(existsSync(join(emptyDir, 'tallystick.json'))).toBe(false);
+    await page.getByLabel('Passphrase again').fill('onboarding-passphrase');
+    await page.getByLabel('Passphrase again').press('Enter');
+
+    await page.getByRole('heading', { name: 'Hillside Tool Library', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Accounts', level: 2 }).waitFor();
+    const backup = page.getByRole('note').filter({ hasText: 'Back up your data folder' });
+    await backup.waitFor();
+    expect(await backup.innerText()).toContain(emptyDir);
+    expect(await backup.innerText()).toContain('Founded co-op "Hillside Tool Library"');
+    await shot(page, '22-founded-accounts');
+
+    await page.keyboard.press('Alt+3');
+    await page.getByLabel('Date').fill('2024-03-01');
+    await page.getByLabel('Description').fill('Membership dues');
+    await page.getByLabel('Posting 1 account').fill('Assets:Cash');
+    await page.getByLabel('Posting 1 amount').fill('25.00 EUR');
+    await page.getByLabel('Posting 2 account').fill('Income:Dues');
+    await page.getByText(/^Balanced:/u).waitFor();
+    await page.getByLabel('Passphrase').fill('onboarding-passphrase');
+    await page.getByLabel('Passphrase').press('Enter');
+    await page.getByText(/Saved transaction [0-9a-f]{12} on 2024-03-01: Membership dues/u).waitFor();
+    await shot(page, '23-founded-first-transaction');
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // The command line, without a passphrase (reading needs none), sees the co-op and the transaction.
+    const balances = execFileSync(NODE, [CLI, '--data', emptyDir, 'balance', '--flat', '--json'], { cwd: REPO_ROOT, env: withoutPassphrase, encoding: 'utf8' });
+    expect(balances).toContain('"account":"Assets:Cash","commodity":"EUR","amount":"25.00"');
+    expect(balances).toContain('"account":"Income:Dues","commodity":"EUR","amount":"-25.00"');
+    const whoami = execFileSync(NODE, [CLI, '--data', emptyDir, 'whoami'], { cwd: REPO_ROOT, env: withoutPassphrase, encoding: 'utf8' });
+    expect(whoami).toMatch(/Ana[\s\S]*Hillside Tool Library|Hillside Tool Library[\s\S]*Ana/u);
   });
 });

@@ -66,9 +66,13 @@ function roleOf(text: string): RoleJson {
 async function newPassphrase(context: CommandContext): Promise<string> {
   const passphrase = await readPassphrase(context, 'Choose a passphrase (8+ characters): ');
   if (context.env.TALLYSTICK_PASSPHRASE) return passphrase;
-  const again = await readPassphrase(context, 'Repeat the passphrase: ');
-  if (again !== passphrase) throw new TallystickError('passphrase_mismatch', 'the two passphrases differ; nothing was created');
+  checkNewPassphrase(passphrase, await readPassphrase(context, 'Repeat the passphrase: '));
   return passphrase;
+}
+
+/** A new passphrase typed twice: the same both times (the device key's file refuses fewer than 8 characters). */
+export function checkNewPassphrase(passphrase: string, again: string): void {
+  if (again !== passphrase) throw new TallystickError('passphrase_mismatch', 'the two passphrases differ; nothing was created');
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -100,5 +100,30 @@ describe('book service', () => {
     const failure = await broken.overview();
     expect(failure.ok).toBe(false);
     if (!failure.ok) expect(failure.error.message).not.toMatch(/\n\s+at /u);
+  });
+});
+
+describe('founding a co-op from the app', () => {
+  it('founds through init on an empty folder, refuses mistakes and a second co-op, and never logs the passphrase', async () => {
+    const emptyDir = join(scratch, 'empty');
+    const lines: string[] = [];
+    const fresh = createBookService({ dataDir: emptyDir, env: {}, now, log: (line) => lines.push(line) });
+    expect(await fresh.overview()).toMatchObject({ ok: false, error: { code: 'no_data_folder' } });
+    const request = { coopName: 'Hillside', memberName: 'Bo', passphrase: 'founding-secret', passphraseAgain: 'founding-secret' };
+    expect(await fresh.foundCoop({ ...request, passphraseAgain: 'founding-secreT' })).toMatchObject({ ok: false, error: { code: 'passphrase_mismatch' } });
+    expect(await fresh.foundCoop({ ...request, passphrase: 'short', passphraseAgain: 'short' })).toMatchObject({ ok: false, error: { code: 'weak_passphrase' } });
+    expect(await fresh.foundCoop({ ...request, memberName: '  ' })).toMatchObject({ ok: false, error: { code: 'invalid_name' } });
+    expect(await fresh.foundCoop({ coopName: 'Hillside' } as unknown as typeof request)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(existsSync(join(emptyDir, 'tallystick.json'))).toBe(false);
+    expect(existsSync(join(emptyDir, 'device-key.json'))).toBe(false);
+
+    const founded = value(await fresh.foundCoop(request));
+    expect(founded.message).toMatch(/^Founded co-op "Hillside" \([^)]+\) with founding member "Bo"\./u);
+    expect(founded.dataFolder).toBe(emptyDir);
+    expect(value(await fresh.overview())).toMatchObject({ coopName: 'Hillside', transactionCount: 0, needsPassphrase: true });
+    expect(value(await fresh.addTransaction({ date: '2024-01-03', description: 'Dues', postings: [{ account: 'Assets:Cash', amount: '5 EUR' }, { account: 'Income:Dues', amount: '' }], passphrase: 'founding-secret' })).message).toMatch(/^Saved transaction/u);
+    expect(await fresh.foundCoop({ ...request, coopName: 'Another' })).toMatchObject({ ok: false, error: { code: 'coop_exists', message: expect.stringContaining('"Hillside"') } });
+    expect(await service.foundCoop(request)).toMatchObject({ ok: false, error: { code: 'coop_exists' } });
+    expect([...lines, ...logged].join('\n')).not.toContain('founding-secret');
   });
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import {
   type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
@@ -6,14 +7,15 @@ import {
 import { rebuildIndex } from '@tallystick/sync';
 import type { BookView } from '@tallystick/sync/book-index';
 import { addCommand, transactionFromFlags } from '../commands/add.js';
+import { checkNewPassphrase, initCommand } from '../commands/init.js';
 import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
 import { type CommandContext, loadBookView, openFolder, openStore, today } from '../context.js';
 import {
-  describeFailure, readLockInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
+  describeFailure, readFoundCoopInput, readLockInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
 import type {
-  AccountTree, BalanceLine, BookApi, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
+  AccountTree, BalanceLine, BookApi, Founded, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
   TransactionDetail, TransactionInput,
 } from './protocol.js';
 
@@ -135,7 +137,30 @@ export function createBookService(options: BookServiceOptions): BookApi {
       const view = await read();
       return view.rejected.map((entry) => ({ id: entry.id, kind: entry.kind ?? 'entry', code: entry.code, reason: entry.reason }));
     }),
+    foundCoop: (request) => answer(log, () => serially(async (): Promise<Founded> => {
+      const input = readFoundCoopInput(request);
+      await refuseIfFounded(context().context);
+      checkNewPassphrase(input.passphrase, input.passphraseAgain);
+      // The passphrase goes to `init` as the CLI's environment would give it: never into a message or the log.
+      const { context: command, output } = commandContext({ ...options, env: { ...options.env, TALLYSTICK_PASSPHRASE: input.passphrase } }, log);
+      await initCommand(command, { coop: input.coopName, member: input.memberName });
+      return { message: output().trim(), dataFolder: resolve(options.dataDir) };
+    })),
   };
+}
+
+/** Onboarding founds the first co-op only: a second one in the same folder is the command line's business. */
+async function refuseIfFounded(command: CommandContext): Promise<void> {
+  let names: string[];
+  try {
+    names = Object.values((await openFolder(command)).config.coops).map((coop) => coop.name);
+  } catch (error) {
+    if (error instanceof TallystickError && error.code === 'no_data_folder') return;
+    throw error;
+  }
+  if (names.length > 0) {
+    throw new TallystickError('coop_exists', `this data folder already holds the co-op ${names.map((name) => `"${name}"`).join(', ')}; nothing was created`);
+  }
 }
 
 /** One transaction by id or unique prefix, with who wrote it and whether it counts; an entry that does not count by its reason. */

@@ -147,6 +147,21 @@ export interface Saved {
   readonly message: string;
 }
 
+export interface FoundCoopInput {
+  readonly coopName: string;
+  readonly memberName: string;
+  /** Typed twice; protects the device key that signs this member's entries. Never stored or logged. */
+  readonly passphrase: string;
+  readonly passphraseAgain: string;
+}
+
+export interface Founded {
+  /** What `tallystick init` prints. */
+  readonly message: string;
+  /** The data folder to back up: it holds the device key, encrypted under the passphrase. */
+  readonly dataFolder: string;
+}
+
 /** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
 export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
@@ -160,13 +175,15 @@ export interface BookApi {
   transaction(request: TransactionRequest): Promise<ServiceResult<TransactionDetail>>;
   lockPeriod(request: LockInput): Promise<ServiceResult<Saved>>;
   rejected(): Promise<ServiceResult<readonly RejectedLine[]>>;
+  /** Founds a co-op in an empty data folder, as `tallystick init` does; refused when the folder holds one. */
+  foundCoop(request: FoundCoopInput): Promise<ServiceResult<Founded>>;
 }
 
 export type BookMethod = keyof BookApi;
 
 export const BOOK_METHODS: readonly BookMethod[] = [
   'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'checkTransaction', 'addTransaction', 'reverseTransaction',
-  'transaction', 'lockPeriod', 'rejected',
+  'transaction', 'lockPeriod', 'rejected', 'foundCoop',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */

@@ -1,5 +1,5 @@
 import { TallystickError } from '@tallystick/core';
-import type { LockInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
+import type { FoundCoopInput, LockInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
 
 /*
  * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
@@ -61,6 +61,14 @@ export function readLockInput(value: unknown): LockInput {
   if (through === '') throw new TallystickError('invalid_request', 'Enter the date to lock the books through (YYYY-MM-DD).');
   const passphrase = text(request.passphrase, 'The passphrase', false);
   return { through, ...(passphrase ? { passphrase } : {}) };
+}
+
+export function readFoundCoopInput(value: unknown): FoundCoopInput {
+  const request = record(value);
+  return {
+    coopName: text(request.coopName, 'The co-op name'), memberName: text(request.memberName, 'Your member name'),
+    passphrase: text(request.passphrase, 'The passphrase'), passphraseAgain: text(request.passphraseAgain, 'The repeated passphrase'),
+  };
 }
 
 /** The add command's `--posting "ACCOUNT  AMOUNT"` form of each posting row. */
