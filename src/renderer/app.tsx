@@ -3,6 +3,7 @@ import type { BookApi, Founded } from '../../packages/peer/src/service/protocol.
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
 import { LockPeriod } from './lock-period.js';
+import { MembersVotes } from './members-votes.js';
 import { NotCounted } from './not-counted.js';
 import { Onboarding } from './onboarding.js';
 import { Problem } from './problem.js';
@@ -14,7 +15,7 @@ import { useService } from './use-service.js';
 /** The overview's failures that mean "nothing founded here yet": the app offers to found a co-op. */
 const UNFOUNDED = new Set(['no_data_folder', 'no_coop']);
 
-type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'lock' | 'notCounted' | 'transaction';
+type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'lock' | 'notCounted' | 'members' | 'transaction';
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'accounts', label: 'Accounts' },
@@ -24,9 +25,10 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'incomeStatement', label: 'Income statement' },
   { screen: 'lock', label: 'Lock period' },
   { screen: 'notCounted', label: 'Not counted' },
+  { screen: 'members', label: 'Members and votes' },
 ];
 
-/** The Books area: Alt+1…7 switch screens from anywhere; every control is reachable with Tab. */
+/** The Books area: Alt+1…8 switch screens from anywhere; every control is reachable with Tab. */
 export function App({ api }: { api: BookApi }) {
   const [screen, setScreen] = useState<Screen>('accounts');
   const [account, setAccount] = useState('');
@@ -96,6 +98,7 @@ export function App({ api }: { api: BookApi }) {
           />
         )}
         {screen === 'lock' && <LockPeriod api={api} {...(books.lockedThrough ? { lockedThrough: books.lockedThrough } : {})} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+        {screen === 'members' && <MembersVotes api={api} version={version} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
         {screen === 'notCounted' && <NotCounted api={api} version={version} onOpen={open} />}
         {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView api={api} kind={screen} version={version} />}
       </main>

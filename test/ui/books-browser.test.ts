@@ -255,6 +255,64 @@ describe('the Books screens in a browser', () => {
     await page.close();
   });
 
+  it('proposes a lock on Members and votes, votes it in, sees the header locked, and refuses a second vote in words', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(address);
+    await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+    await page.keyboard.press('Alt+8');
+    await page.getByRole('heading', { name: 'Members and votes', level: 2 }).waitFor();
+    const roster = page.getByRole('table', { name: 'Members' });
+    expect((await roster.innerText()).replace(/\s+/gu, ' ')).toMatch(/Ana member \(may [^)]*vote[^)]*\) [0-9a-f]{16}… \(this device\)/u);
+    expect(await page.getByText('Decisions are made by a majority of the members who may vote.').isVisible()).toBe(true);
+    await page.getByText('No proposals yet.').waitFor();
+
+    // Keyboard only: Tab to the proposal kind (lock is the default), on to the date, Enter proposes.
+    await page.getByRole('combobox', { name: 'Proposal' }).focus();
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("placeholder")')).toBe('YYYY-MM-DD');
+    await page.keyboard.type('2024-02-29');
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Proposed [0-9a-f]{12}: lock the books through 2024-02-29; votes until \d{4}-\d{2}-\d{2}T/u).waitFor();
+    const proposal = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'lock the books through 2024-02-29' }) });
+    await expect.poll(async () => (await proposal.innerText()).replace(/\s+/gu, ' ')).toMatch(/Pending Proposed by Ana at .* 0 of 1 yes vote needed \(0 no; 1 may vote\)/u);
+    expect(await proposal.getByRole('progressbar').getAttribute('aria-label')).toBe('Tally: 0 of 1 yes vote needed (0 no; 1 may vote)');
+    expect(await page.locator('.facts').innerText()).toContain('locked through 2024-01-31');
+    await shot(page, '30-members-proposed');
+
+    // A second window still showing the pending proposal, to vote again after it is decided.
+    const stale = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+    await stale.goto(address);
+    await stale.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+    await stale.keyboard.press('Alt+8');
+    await stale.getByRole('button', { name: 'Vote yes' }).waitFor();
+
+    await proposal.getByRole('button', { name: 'Vote yes' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Voted yes on [0-9a-f]{12} \(lock the books through 2024-02-29\) as Ana\. Tally: 1 yes, 0 no of 1; the proposal is adopted\.$/u).waitFor();
+    await expect.poll(async () => (await proposal.innerText()).replace(/\s+/gu, ' ')).toMatch(/Adopted .* 1 of 1 yes vote needed .* Ana voted yes at \d{4}-/u);
+    expect(await proposal.getByRole('button', { name: 'Vote yes' }).count()).toBe(0);
+    expect(await page.getByRole('textbox', { name: 'Lock the books through' }).inputValue()).toBe('');
+    await expect.poll(() => page.locator('.facts').innerText()).toContain('locked through 2024-02-29');
+    await shot(page, '31-members-adopted');
+
+    await stale.getByRole('button', { name: 'Vote no' }).focus();
+    await stale.keyboard.press('Enter');
+    const refused = stale.getByRole('alert');
+    await refused.waitFor();
+    const words = await refused.innerText();
+    expect(words).toMatch(/^Cannot vote on [0-9a-f]{12}: it is adopted already; nothing was written$/u);
+    await stale.getByText('Adopted', { exact: true }).waitFor();
+    await shot(stale, '32-second-vote-refused');
+    await stale.close();
+    const listed = cli('proposals');
+    expect(listed).toMatch(/ADOPTED {2}lock the books through 2024-02-29/u);
+    expect(listed).toMatch(/yes 1, no 0/u);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('refuses the API without the launch token', async () => {
     const origin = new URL(address).origin;
     const response = await fetch(`${origin}/api/overview`, { method: 'POST', headers: { 'x-tallystick-token': '0'.repeat(64) } });

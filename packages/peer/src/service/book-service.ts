@@ -4,18 +4,20 @@ import {
   type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
   type Book, TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, registerReport,
 } from '@tallystick/core';
-import { rebuildIndex } from '@tallystick/sync';
+import { readDevicePublicKey, rebuildIndex } from '@tallystick/sync';
 import type { BookView } from '@tallystick/sync/book-index';
 import { addCommand, transactionFromFlags } from '../commands/add.js';
+import { proposeCommand, voteCommand } from '../commands/governance-write.js';
 import { checkNewPassphrase, initCommand } from '../commands/init.js';
 import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
 import { type CommandContext, loadBookView, openFolder, openStore, today } from '../context.js';
 import {
-  describeFailure, readFoundCoopInput, readLockInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
+  describeFailure, readFoundCoopInput, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
+import { governanceOf } from './governance-service.js';
 import type {
-  AccountTree, BalanceLine, BookApi, Founded, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
+  AccountTree, BalanceLine, BookApi, Founded, Governance, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
   TransactionDetail, TransactionInput,
 } from './protocol.js';
 
@@ -146,7 +148,38 @@ export function createBookService(options: BookServiceOptions): BookApi {
       await initCommand(command, { coop: input.coopName, member: input.memberName });
       return { message: output().trim(), dataFolder: resolve(options.dataDir) };
     })),
+    governance: () => answer(log, async (): Promise<Governance> => {
+      const view = await read();
+      return governanceOf(view, await thisDevice(context().context), (options.now ?? (() => new Date()))());
+    }),
+    propose: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readProposeInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await proposeCommand(command, input.action, [input.action === 'lock' ? input.through ?? '' : input.rule ?? ''], {});
+      return { message: appWords(output()) };
+    })),
+    vote: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readVoteInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await voteCommand(command, input.proposalId, input.choice);
+      return { message: appWords(output()) };
+    })),
   };
+}
+
+/** This device's public key (reading it needs no passphrase), or undefined when the folder has none yet. */
+async function thisDevice(command: CommandContext): Promise<string | undefined> {
+  try {
+    return await readDevicePublicKey((await openFolder(command)).keyPath);
+  } catch (error) {
+    if (error instanceof TallystickError || (error instanceof Error && 'code' in error && error.code === 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/** `propose` and `vote` end with a hint at the next command to type; the app has buttons for that. */
+function appWords(printed: string): string {
+  return printed.split('\n').filter((line) => line.trim() !== '' && !line.includes('`tallystick')).join(' ');
 }
 
 /** Onboarding founds the first co-op only: a second one in the same folder is the command line's business. */

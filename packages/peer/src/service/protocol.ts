@@ -162,6 +162,82 @@ export interface Founded {
   readonly dataFolder: string;
 }
 
+export interface GovernanceDevice {
+  readonly key: string;
+  readonly revoked: boolean;
+  /** The key this app signs with. */
+  readonly thisDevice: boolean;
+}
+
+export interface GovernanceMember {
+  readonly name: string;
+  readonly role: string;
+  /** What the role may write: books, vote, … */
+  readonly may: readonly string[];
+  readonly removed: boolean;
+  readonly devices: readonly GovernanceDevice[];
+}
+
+export interface GovernanceVote {
+  readonly member: string;
+  readonly choice: 'yes' | 'no';
+  readonly at: string;
+  /** counted, superseded (the member voted again) or after_decision (came too late). */
+  readonly status: string;
+}
+
+export interface GovernanceProposal {
+  readonly id: string;
+  /** What it would do, in words ("lock the books through 2024-02-29"). */
+  readonly action: string;
+  readonly proposer: string;
+  readonly at: string;
+  readonly deadline: string;
+  readonly note?: string;
+  /** The rule and electorate in force when it was proposed, in words. */
+  readonly rule: string;
+  readonly electorate: readonly string[];
+  readonly yes: number;
+  readonly no: number;
+  /** Yes votes the rule needs for adoption (at least 1). */
+  readonly needed: number;
+  readonly status: 'pending' | 'adopted' | 'rejected' | 'expired';
+  /** Adopted, but the roster had changed so the action could not apply: why. */
+  readonly noEffect?: string;
+  readonly votes: readonly GovernanceVote[];
+  /** Pending, before its deadline, and this device acts for an elector who may vote. */
+  readonly mayVote: boolean;
+}
+
+export interface Governance {
+  /** The decision rule in force now, in words. */
+  readonly rule: string;
+  readonly lockedThrough?: string;
+  readonly members: readonly GovernanceMember[];
+  /** In co-op order. */
+  readonly proposals: readonly GovernanceProposal[];
+  /** The member this device acts for, if any, and whether it may propose and vote. */
+  readonly thisMember?: string;
+  readonly mayPropose: boolean;
+}
+
+export interface ProposeInput {
+  /** The app proposes these two; the command line all. */
+  readonly action: 'lock' | 'set-rule';
+  /** For lock: YYYY-MM-DD. */
+  readonly through?: string;
+  /** For set-rule: majority, unanimity or quorum:N. */
+  readonly rule?: string;
+  readonly passphrase?: string;
+}
+
+export interface VoteInput {
+  /** The full id, or a unique prefix. */
+  readonly proposalId: string;
+  readonly choice: 'yes' | 'no';
+  readonly passphrase?: string;
+}
+
 /** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
 export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
@@ -177,13 +253,19 @@ export interface BookApi {
   rejected(): Promise<ServiceResult<readonly RejectedLine[]>>;
   /** Founds a co-op in an empty data folder, as `tallystick init` does; refused when the folder holds one. */
   foundCoop(request: FoundCoopInput): Promise<ServiceResult<Founded>>;
+  /** The roster, the rule and every proposal with its tally, as `members`, `devices` and `proposals` read them. */
+  governance(): Promise<ServiceResult<Governance>>;
+  /** Proposes a lock or a rule change, as `tallystick propose` does, with its refusals. */
+  propose(request: ProposeInput): Promise<ServiceResult<Saved>>;
+  /** Votes on a proposal, as `tallystick vote` does, with its refusals. */
+  vote(request: VoteInput): Promise<ServiceResult<Saved>>;
 }
 
 export type BookMethod = keyof BookApi;
 
 export const BOOK_METHODS: readonly BookMethod[] = [
   'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'checkTransaction', 'addTransaction', 'reverseTransaction',
-  'transaction', 'lockPeriod', 'rejected', 'foundCoop',
+  'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */

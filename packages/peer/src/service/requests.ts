@@ -1,5 +1,5 @@
 import { TallystickError } from '@tallystick/core';
-import type { FoundCoopInput, LockInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
+import type { FoundCoopInput, LockInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
 
 /*
  * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
@@ -69,6 +69,31 @@ export function readFoundCoopInput(value: unknown): FoundCoopInput {
     coopName: text(request.coopName, 'The co-op name'), memberName: text(request.memberName, 'Your member name'),
     passphrase: text(request.passphrase, 'The passphrase'), passphraseAgain: text(request.passphraseAgain, 'The repeated passphrase'),
   };
+}
+
+export function readProposeInput(value: unknown): ProposeInput {
+  const request = record(value);
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  const secret = passphrase ? { passphrase } : {};
+  if (request.action === 'lock') {
+    const through = text(request.through, 'The lock date').trim();
+    if (through === '') throw new TallystickError('invalid_request', 'Enter the date to lock the books through (YYYY-MM-DD).');
+    return { action: 'lock', through, ...secret };
+  }
+  if (request.action === 'set-rule') {
+    const rule = text(request.rule, 'The decision rule').trim();
+    if (rule === '') throw new TallystickError('invalid_request', 'Choose the decision rule to propose.');
+    return { action: 'set-rule', rule, ...secret };
+  }
+  throw new TallystickError('invalid_request', 'The app proposes a lock or a new decision rule; other proposals are made with `tallystick propose`.');
+}
+
+export function readVoteInput(value: unknown): VoteInput {
+  const request = record(value);
+  const choice = request.choice;
+  if (choice !== 'yes' && choice !== 'no') throw new TallystickError('invalid_request', 'A vote is yes or no.');
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return { proposalId: text(request.proposalId, 'The proposal id'), choice, ...(passphrase ? { passphrase } : {}) };
 }
 
 /** The add command's `--posting "ACCOUNT  AMOUNT"` form of each posting row. */
