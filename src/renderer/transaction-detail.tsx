@@ -1,6 +1,7 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
-import type { BookApi, EntryStatus, ServiceFailure, TransactionDetail } from '../../packages/peer/src/service/protocol.js';
+import { useEffect, useRef, useState } from 'react';
+import type { BookApi, EntryStatus, TransactionDetail } from '../../packages/peer/src/service/protocol.js';
 import { Problem } from './problem.js';
+import { useConfirmedWrite } from './use-confirmed-write.js';
 import { useService } from './use-service.js';
 
 /** One transaction as the book holds it: postings, who signed it, whether it counts; Escape goes back. */
@@ -55,32 +56,21 @@ function StatusText({ status, onOpen }: { status: EntryStatus; onOpen: (transact
 function ReverseForm({ api, detail, today, needsPassphrase, onSaved }: { api: BookApi; detail: TransactionDetail; today: string; needsPassphrase: boolean; onSaved: (message: string) => void }) {
   const [date, setDate] = useState(today);
   const [passphrase, setPassphrase] = useState('');
-  const [confirming, setConfirming] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [problem, setProblem] = useState<ServiceFailure | undefined>();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!confirming) { setConfirming(true); return; }
-    if (saving) return;
-    setSaving(true);
-    setProblem(undefined);
-    const result = await api.reverseTransaction({ transactionId: detail.id, date, ...(passphrase ? { passphrase } : {}) });
-    setSaving(false);
-    setConfirming(false);
-    if (!result.ok) { setProblem(result.error); return; }
-    onSaved(result.value.message);
-  };
+  const { confirming, saving, problem, submit, cancel } = useConfirmedWrite(
+    () => api.reverseTransaction({ transactionId: detail.id, date, ...(passphrase ? { passphrase } : {}) }),
+    onSaved,
+  );
   return (
     <form className="action-form" aria-label="Reverse this transaction" onSubmit={(event) => void submit(event)}>
       <h4>Reverse</h4>
       <p className="help">Adds a new entry that negates every posting. Nothing is edited or deleted: the original stays, and the pair nets to zero.</p>
-      <label>Date of the reversal <input type="text" inputMode="numeric" placeholder="YYYY-MM-DD" value={date} onChange={(event) => { setDate(event.target.value); setConfirming(false); }} /></label>
+      <label>Date of the reversal <input type="text" inputMode="numeric" placeholder="YYYY-MM-DD" value={date} onChange={(event) => { setDate(event.target.value); cancel(); }} /></label>
       {needsPassphrase && <label>Passphrase <input type="password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} autoComplete="current-password" /></label>}
       {confirming && <p role="alert" className="confirm">Reverse {detail.id.slice(0, 12)} ({detail.date} {detail.description}) with an entry dated {date}? Press the button again to confirm, or Escape to go back.</p>}
       {problem && <Problem error={problem} />}
       <div className="buttons">
         <button type="submit" disabled={saving}>{saving ? 'Saving…' : confirming ? 'Confirm reversal' : 'Reverse…'}</button>
-        {confirming && <button type="button" onClick={() => setConfirming(false)}>Cancel</button>}
+        {confirming && <button type="button" onClick={cancel}>Cancel</button>}
       </div>
     </form>
   );
