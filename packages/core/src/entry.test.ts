@@ -6,7 +6,8 @@ import { canonicalJson } from './canonical.js';
 import { type IsoDate } from './date.js';
 import { Decimal } from './decimal.js';
 import {
-  type CoopId, type DeviceKey, type EntryBody, type EntryCrypto, type EntryId, type EntrySigner, MAX_ENTRY_TEXT, checkStoredEntry, createEntry,
+  type CoopId, type DeviceKey, type EntryBody, type EntryCrypto, type EntryId, type EntrySigner, MAX_ENTRY_TEXT, checkSealedEntries, checkStoredEntry, createEntry,
+  prepareEntry, sealEntries, sealMessage,
 } from './entry.js';
 import { AssertionError } from './errors.js';
 import { encodeTransaction } from './payloads.js';
@@ -170,6 +171,61 @@ describe('checkStoredEntry: tampering', () => {
     expect(checkStoredEntry(testCrypto.sha256Hex(badStatus), { text: badStatus, sig: ALICE.sign(badStatus) }, testCrypto)).toMatchObject({ ok: false, code: 'malformed_entry' });
     const huge = 'x'.repeat(MAX_ENTRY_TEXT + 1);
     expect(checkStoredEntry(testCrypto.sha256Hex(huge), { text: huge, sig: entry.stored.sig }, testCrypto)).toMatchObject({ ok: false, code: 'malformed_entry' });
+  });
+});
+
+describe('sealed groups: one signature over the ids of entries written together', () => {
+  const prepared = [0, 1, 2].map((n) => prepareEntry(rentFields({ n }), ALICE.publicKey, testCrypto));
+  const sealed = sealEntries(prepared, ALICE);
+  const texts = sealed.map((entry) => entry.stored.text);
+  const claimed = { author: sealed[0]!.seal!.author, sig: sealed[0]!.seal!.sig };
+
+  it('signs the ids in order once, and each entry is the one createEntry would write, without its own signature', () => {
+    expect(sealed.map((entry) => entry.seal)).toEqual([sealed[0]!.seal, sealed[0]!.seal, sealed[0]!.seal]);
+    expect(sealed[0]!.seal!.ids).toEqual(prepared.map((entry) => entry.id));
+    expect(testCrypto.verify(ALICE.publicKey, sealMessage(prepared.map((entry) => entry.id)), claimed.sig)).toBe(true);
+    const alone = createEntry(rentFields({ n: 1 }), ALICE, testCrypto);
+    expect(sealed[1]!.id).toBe(alone.id);
+    expect(sealed[1]!.stored).toEqual({ text: alone.stored.text, sig: '' });
+  });
+
+  it('accepts the group as written, with every entry under its seal', () => {
+    const checks = checkSealedEntries(texts, claimed, testCrypto);
+    expect(checks.map((check) => check.ok)).toEqual([true, true, true]);
+    expect(checks.map((check) => (check.ok ? check.entry : undefined))).toEqual(sealed);
+  });
+
+  it('rejects the whole group when any byte of any text changes, an entry is dropped, added or moved, or the seal is another\'s', () => {
+    fc.assert(fc.property(fc.nat({ max: 2 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (which, at, delta) => {
+      const bytes = Buffer.from(texts[which]!, 'utf8');
+      const position = at % bytes.length;
+      bytes[position] = (bytes[position]! + delta) % 256;
+      const changed = texts.map((text, index) => (index === which ? bytes.toString('utf8') : text));
+      return checkSealedEntries(changed, claimed, testCrypto).every((check) => !check.ok && check.code === 'bad_signature');
+    }), { seed: 7, numRuns: 200 });
+    const other = sealEntries([prepareEntry(rentFields({ n: 9 }), ALICE.publicKey, testCrypto)], ALICE)[0]!.seal!;
+    for (const group of [texts.slice(0, 2), [...texts, createEntry(rentFields({ n: 5 }), ALICE, testCrypto).stored.text], [texts[1]!, texts[0]!, texts[2]!]]) {
+      expect(checkSealedEntries(group, claimed, testCrypto).every((check) => !check.ok && check.code === 'bad_signature')).toBe(true);
+    }
+    expect(checkSealedEntries(texts, { author: claimed.author, sig: other.sig }, testCrypto).some((check) => check.ok)).toBe(false);
+    expect(checkSealedEntries(texts, { author: device('mallory').publicKey, sig: claimed.sig }, testCrypto).some((check) => check.ok)).toBe(false);
+  });
+
+  it('rejects an entry naming another author than the one who sealed the group, even under a valid seal', () => {
+    const mallory = device('mallory');
+    const forged = prepareEntry(rentFields({ n: 3 }), ALICE.publicKey, testCrypto);
+    const ids = [...prepared.map((entry) => entry.id), forged.id];
+    const checks = checkSealedEntries([...texts, forged.text], { author: mallory.publicKey, sig: mallory.sign(sealMessage(ids)) }, testCrypto);
+    expect(checks.map((check) => (check.ok ? 'ok' : check.code))).toEqual(['bad_signature', 'bad_signature', 'bad_signature', 'bad_signature']);
+    expect(checks.every((check) => !check.ok && /sealed by/u.test(check.reason))).toBe(true);
+  });
+
+  it('does not check again entries verified before, and refuses to seal another author\'s entries or none', () => {
+    const known = new Map(sealed.map((entry) => [entry.id as string, entry]));
+    const checks = checkSealedEntries(texts, { author: claimed.author, sig: '' }, testCrypto, (id) => known.get(id));
+    expect(checks.every((check) => check.ok)).toBe(true);
+    expect(() => sealEntries(prepared, device('bob'))).toThrow(AssertionError);
+    expect(() => sealEntries([], ALICE)).toThrow(AssertionError);
   });
 });
 

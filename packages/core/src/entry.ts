@@ -8,9 +8,14 @@ import { proposalJson, voteJson } from './governance/payloads.js';
 
 /**
  * The signed entry envelope. Every fact in a co-op's documents (a transaction, an account declaration,
- * a lock, later a vote or an hour log) is one entry: a body, its id (SHA-256 of the body's canonical
- * JSON) and the author device's Ed25519 signature over that same text. Entries are never edited:
- * a document holds `id → {text, sig}` and a reader re-derives everything from the text.
+ * a lock, later a vote or an hour log) is one entry: a body and its id (SHA-256 of the body's canonical
+ * JSON), signed by the author device's Ed25519 key in one of two ways:
+ * - alone: a signature over the entry's text (`StoredEntry.sig`);
+ * - sealed: entries written together on one day share one *seal*, a signature over the list of their
+ *   ids (`EntrySeal`). Each id is the hash of its text, so the seal authenticates every text in it,
+ *   like a signed list of hashes; a 100k import costs ~3,650 signatures instead of 100,000. Changing any
+ *   entry of a sealed group changes its id and breaks the seal: the whole group is then rejected.
+ * Entries are never edited; a reader re-derives everything from the texts.
  */
 
 export type EntryId = string & { readonly __brand: 'EntryId' };
@@ -71,17 +76,37 @@ export interface EntryBody<K extends EntryKind = EntryKind> {
   payload: PayloadOf<K>;
 }
 
-/** What a document stores for an entry: the exact signed text and the signature (hex). */
+/** What a document stores for an entry: the exact text and its own signature (hex), '' when a seal covers it. */
 export interface StoredEntry {
   text: string;
   sig: string;
+}
+
+/** One signature by `author` over the ids of entries written together (see `sealMessage`). */
+export interface EntrySeal {
+  readonly author: DeviceKey;
+  readonly sig: string;
+  /** The sealed entries' ids, in the order they are stored. */
+  readonly ids: readonly EntryId[];
 }
 
 export interface Entry<K extends EntryKind = EntryKind> {
   id: EntryId;
   body: EntryBody<K>;
   stored: StoredEntry;
+  /** Set when the entry is signed as part of a sealed group rather than alone. */
+  seal?: EntrySeal;
 }
+
+/** A built, validated entry not yet signed: `sealEntries` signs a group of them at once. */
+export interface PreparedEntry<K extends EntryKind = EntryKind> {
+  id: EntryId;
+  body: EntryBody<K>;
+  text: string;
+}
+
+/** At most this many entries under one seal (a day of a large import fits easily). */
+export const MAX_SEALED_ENTRIES = 100_000;
 
 /** Hashing and signature checks come in from the edges (node:crypto, WebCrypto): core does no IO. */
 export interface EntryCrypto {
@@ -105,13 +130,36 @@ export function createEntry<K extends EntryKind>(
   signer: EntrySigner,
   crypto: EntryCrypto,
 ): Entry<K> {
-  const body = { v: ENTRY_VERSION, ...fields, author: signer.publicKey, basis: [...fields.basis].sort() } as EntryBody<K>;
+  const { id, body, text } = prepareEntry(fields, signer.publicKey, crypto);
+  return { id, body, stored: { text, sig: signer.sign(text) } };
+}
+
+/** Builds, validates and hashes an entry by `author`, without signing it (see `sealEntries`). */
+export function prepareEntry<K extends EntryKind>(
+  fields: Omit<EntryBody<K>, 'v' | 'author'>,
+  author: DeviceKey,
+  crypto: Pick<EntryCrypto, 'sha256Hex'>,
+): PreparedEntry<K> {
+  const body = { v: ENTRY_VERSION, ...fields, author, basis: [...fields.basis].sort() } as EntryBody<K>;
   const problem = bodyProblem(body);
   assert(problem === undefined, `createEntry: invalid ${fields.kind} entry: ${problem}`);
   const text = canonicalJson(body);
   assert(text.length <= MAX_ENTRY_TEXT, `createEntry: entry of ${text.length} bytes exceeds ${MAX_ENTRY_TEXT}`);
-  const id = crypto.sha256Hex(text) as EntryId;
-  return { id, body, stored: { text, sig: signer.sign(text) } };
+  return { id: crypto.sha256Hex(text) as EntryId, body, text };
+}
+
+/** The text a seal signs: a fixed label, then the ids one per line, in stored order. */
+export function sealMessage(ids: readonly string[]): string {
+  return `tallystick-seal-v1\n${ids.join('\n')}`;
+}
+
+/** Signs prepared entries of one author as one sealed group: one signature for all of them. */
+export function sealEntries(prepared: readonly PreparedEntry[], signer: EntrySigner): Entry[] {
+  assert(prepared.length > 0 && prepared.length <= MAX_SEALED_ENTRIES, `sealEntries: ${prepared.length} entries (1 to ${MAX_SEALED_ENTRIES})`);
+  assert(prepared.every((entry) => entry.body.author === signer.publicKey), 'sealEntries: an entry names another author than the signer');
+  const ids = prepared.map((entry) => entry.id);
+  const seal: EntrySeal = { author: signer.publicKey, sig: signer.sign(sealMessage(ids)), ids };
+  return prepared.map((entry) => ({ id: entry.id, body: entry.body, stored: { text: entry.text, sig: '' }, seal }));
 }
 
 export type EntryCheck =
@@ -133,21 +181,59 @@ export function checkStoredEntry(id: string, stored: unknown, crypto: EntryCrypt
   if (!isStoredEntry(stored)) return { ok: false, code: 'malformed_entry', reason: 'stored entry is not {text, sig}' };
   if (stored.text.length > MAX_ENTRY_TEXT) return { ok: false, code: 'malformed_entry', reason: `entry text of ${stored.text.length} bytes exceeds ${MAX_ENTRY_TEXT}` };
   if (crypto.sha256Hex(stored.text) !== id) return { ok: false, code: 'id_mismatch', reason: 'entry text does not hash to its id (tampered or misfiled)' };
+  const checked = checkText(id, stored.text);
+  if (!checked.ok) return checked;
+  const body = checked.body;
+  if (!/^[0-9a-f]{128}$/u.test(stored.sig) || !crypto.verify(body.author, stored.text, stored.sig)) {
+    return { ok: false, code: 'bad_signature', reason: `signature does not verify for author ${body.author.slice(0, 16)}…` };
+  }
+  return { ok: true, entry: { id: id as EntryId, body, stored } };
+}
+
+/**
+ * Checks the entries of a sealed group as read from a document: the seal's signature verifies under
+ * `author` over the ids of the texts (so no text was changed, added, dropped or reordered), and each
+ * text is a well-formed entry by that author. `known` returns an entry verified before under this id
+ * (an id is the hash of its text, so it stays verified): when every text is known, nothing is checked.
+ */
+export function checkSealedEntries(
+  texts: readonly string[],
+  claimed: { author: string; sig: string },
+  crypto: EntryCrypto,
+  known: (id: string) => Entry | undefined = () => undefined,
+): (EntryCheck & { id: EntryId })[] {
+  const ids = texts.map((text) => crypto.sha256Hex(text) as EntryId);
+  if (texts.length === 0 || texts.length > MAX_SEALED_ENTRIES) {
+    return ids.slice(0, 1).map((id) => ({ id, ok: false, code: 'malformed_entry', reason: `a sealed group of ${texts.length} entries (1 to ${MAX_SEALED_ENTRIES})` }));
+  }
+  const knownEntries = ids.map((id) => known(id));
+  if (knownEntries.every((entry) => entry !== undefined)) return knownEntries.map((entry) => ({ id: entry!.id, ok: true, entry: entry! }));
+  const seal: EntrySeal = { author: claimed.author as DeviceKey, sig: claimed.sig, ids };
+  const sealed = /^[0-9a-f]{64}$/u.test(claimed.author) && /^[0-9a-f]{128}$/u.test(claimed.sig) && crypto.verify(claimed.author, sealMessage(ids), claimed.sig);
+  return texts.map((text, index): EntryCheck & { id: EntryId } => {
+    const id = ids[index]!;
+    if (!sealed) return { id, ok: false, code: 'bad_signature', reason: `the seal over its group of ${texts.length} entries does not verify for author ${claimed.author.slice(0, 16)}… (an entry of the group was changed, or the seal is forged)` };
+    const checked = checkText(id, text);
+    if (!checked.ok) return { id, ...checked };
+    if (checked.body.author !== claimed.author) return { id, ok: false, code: 'bad_signature', reason: `entry names author ${checked.body.author.slice(0, 16)}… but its group is sealed by ${claimed.author.slice(0, 16)}…` };
+    return { id, ok: true, entry: { id, body: checked.body, stored: { text, sig: '' }, seal } };
+  });
+}
+
+/** The parts of an entry's check that do not involve its signature: size, JSON, version, schema. */
+function checkText(id: string, text: string): { ok: true; body: EntryBody } | { ok: false; code: EntryRejection; reason: string } {
+  if (text.length > MAX_ENTRY_TEXT) return { ok: false, code: 'malformed_entry', reason: `entry text of ${text.length} bytes exceeds ${MAX_ENTRY_TEXT}` };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(stored.text);
+    parsed = JSON.parse(text);
   } catch {
-    return { ok: false, code: 'malformed_entry', reason: 'entry text is not JSON' };
+    return { ok: false, code: 'malformed_entry', reason: `entry ${id.slice(0, 12)} text is not JSON` };
   }
   const version = (parsed as { v?: unknown } | null)?.v;
   if (version !== ENTRY_VERSION) return { ok: false, code: 'unknown_version', reason: `entry schema version ${String(version)} is not supported (this Tallystick reads version ${ENTRY_VERSION})` };
   const problem = bodyProblem(parsed);
   if (problem !== undefined) return { ok: false, code: 'malformed_entry', reason: problem };
-  const body = parsed as EntryBody;
-  if (!/^[0-9a-f]{128}$/u.test(stored.sig) || !crypto.verify(body.author, stored.text, stored.sig)) {
-    return { ok: false, code: 'bad_signature', reason: `signature does not verify for author ${body.author.slice(0, 16)}…` };
-  }
-  return { ok: true, entry: { id: id as EntryId, body, stored } };
+  return { ok: true, body: parsed as EntryBody };
 }
 
 function isStoredEntry(value: unknown): value is StoredEntry {

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { ImmutableString } from '@automerge/automerge';
 import { type AutomergeUrl } from '@automerge/automerge-repo';
 import {
-  type Book, type Entry, type ReportInput, balanceReport, canonicalJson, encodeTransaction, materialize, parseJournal, reportInputOfBook,
+  type Book, type Entry, type ReportInput, balanceReport, canonicalJson, createEntry, encodeTransaction, materialize, parseJournal, reportInputOfBook, sealMessage,
 } from '@tallystick/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { balancesOfPostings } from '../../../test/helpers/balances.js';
 import { indexPaths, readCurrentIndex, rebuildIndex } from './book-index.js';
-import { CoopStore, type NewEntry, crypto } from './coop-store.js';
+import { CoopStore, type NewEntry, batchLines, crypto } from './coop-store.js';
 import { DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, decodePack } from './documents.js';
 import { writeEntryLines } from './deflated-lines.js';
@@ -60,6 +60,12 @@ async function append(store: CoopStore, signer: NodeEntrySigner, entries: NewEnt
   return signed;
 }
 
+/** Entries each signed alone, as every entry was before seals (and the genesis still is): the store must keep reading them. */
+function signAlone(store: CoopStore, signer: NodeEntrySigner, entries: NewEntry[], now = NOW): Entry[] {
+  const basis = store.controlHeads();
+  return entries.map((entry, n) => createEntry({ kind: entry.kind, coop: store.coopId, at: now.toISOString(), n, basis, payload: entry.payload } as never, signer, crypto));
+}
+
 function flatBalances(input: ReportInput): Record<string, string> {
   return balancesOfPostings(input.postings);
 }
@@ -104,9 +110,14 @@ describe('CoopStore: append, close, reopen', () => {
       expect(byId.size).toBe(read.entries.length);
       expect([...byId.keys()].sort()).toEqual([reopened.genesisId, ...appended.map((entry) => entry.id)].sort());
       for (const entry of appended) {
-        expect(byId.get(entry.id)!.stored).toEqual(entry.stored);
-        expect(crypto.verify(signer.publicKey, entry.stored.text, byId.get(entry.id)!.stored.sig)).toBe(true);
+        const read = byId.get(entry.id)!;
+        expect(read.stored).toEqual(entry.stored);
+        // One seal per day (or the catalog) of a batch, over the ids of exactly that day's entries.
+        expect(read.seal?.ids).toEqual(entry.seal!.ids);
+        expect(read.seal!.ids).toContain(entry.id);
+        expect(crypto.verify(signer.publicKey, sealMessage(read.seal!.ids), read.seal!.sig)).toBe(true);
       }
+      expect(new Set(first.map((entry) => entry.seal!.sig)).size).toBe(4);
       // Catalog plus one period document per month used: 2023-11, 2023-12, 2024-01, 2024-02, 2024-03.
       expect(reopened.documentIds()).toHaveLength(6);
       expect(reopened.controlHeads()).toEqual([lock!.id]);
@@ -137,7 +148,9 @@ describe('CoopStore: append, close, reopen', () => {
     const { store, signer } = await foundCoop();
     const entries = store.signEntries(Array.from({ length: 30 }, (_, index) => transaction('2024-04-01', `sale ${index}`, `Assets:Cash  ${index + 1} EUR`, 'Income:Sales')), signer, NOW);
     await store.appendEntries(entries);
-    await store.appendEntries(entries.slice(0, 10));
+    await store.appendEntries(entries);
+    // A seal covers exactly its entries: writing part of one is a bug, refused before anything is written.
+    await expect(store.appendEntries(entries.slice(0, 10))).rejects.toThrow(/part of a seal/u);
     await store.close();
     const reopened = await reopen();
     try {
@@ -242,12 +255,14 @@ async function editPeriod(month: string, edit: (doc: PeriodDoc) => void): Promis
   }
 }
 
-/** The lines of the one pack of a day, through the store's own pack reader (whatever the stored form). */
+/** The one pack of a day as text lines, through the store's own pack reader (whatever the stored form). */
 function packLines(doc: PeriodDoc, date: string): { key: string; lines: string[] } {
   const packs = Object.entries(doc.days[date] ?? {});
   expect(packs).toHaveLength(1);
   const [key, value] = packs[0]!;
-  const lines = decodePack(value).map((line) => {
+  const decoded = decodePack(value);
+  if (decoded.form === 'sealed') return { key, lines: [`#seal\t${decoded.author}\t${decoded.sig}`, ...decoded.texts] };
+  const lines = decoded.lines.map((line) => {
     expect(line.ok).toBe(true);
     return line.ok ? `${line.stored.sig}\t${line.stored.text}` : '';
   });
@@ -265,53 +280,99 @@ function withAmountChanged(line: string, from: string, to: string): string {
 }
 
 describe('CoopStore tampering', () => {
-  async function bookWithThreeSales(): Promise<{ signer: NodeEntrySigner; sales: Entry[]; other: Entry[] }> {
+  /** Three sales written together on one day (one pack), and one on the next day; sealed, or each signed alone. */
+  async function bookWithThreeSales(form: 'sealed' | 'alone' = 'sealed'): Promise<{ signer: NodeEntrySigner; sales: Entry[]; other: Entry[] }> {
     const { store, signer } = await foundCoop();
-    // Written together on one day: one pack of three lines.
-    const sales = await append(store, signer, [
+    const write = async (entries: NewEntry[]) => {
+      const signed = form === 'sealed' ? store.signEntries(entries, signer, NOW) : signAlone(store, signer, entries);
+      await store.appendEntries(signed);
+      return signed;
+    };
+    const sales = await write([
       transaction('2024-05-10', 'flour', 'Expenses:Flour  10.00 USD', 'Assets:Cash'),
       transaction('2024-05-10', 'sugar', 'Expenses:Sugar  20.00 USD', 'Assets:Cash'),
       transaction('2024-05-10', 'salt', 'Expenses:Salt  5.00 USD', 'Assets:Cash'),
     ]);
-    const other = await append(store, signer, [transaction('2024-05-11', 'yeast', 'Expenses:Yeast  2.00 USD', 'Assets:Cash')]);
+    const other = await write([transaction('2024-05-11', 'yeast', 'Expenses:Yeast  2.00 USD', 'Assets:Cash')]);
     await store.close();
     return { signer, sales, other };
   }
 
-  const tamperings: [string, (lines: string[]) => string[], string][] = [
+  async function tamperDay(date: string, tamper: (lines: string[], nextDay: string[]) => string[]): Promise<void> {
+    await editPeriod('2024-05', (doc) => {
+      const { key, lines } = packLines(doc, date);
+      const nextDay = packLines(doc, '2024-05-11').lines;
+      // Written as plain text, which every version of the pack reader accepts.
+      doc.days[date]![key] = new ImmutableString(tamper(lines, nextDay).join('\n'));
+    });
+  }
+
+  async function expectCounted(store: CoopStore, rejected: { id: string; code: string }[], counted: Entry[], expected: Record<string, string>): Promise<void> {
+    const read = await store.readEntries();
+    expect(read.unverified.map((entry) => [entry.id, entry.code]).sort()).toEqual(rejected.map((entry) => [entry.id, entry.code]).sort());
+    expect(read.entries.map((entry) => entry.id).sort()).toEqual([store.genesisId, ...counted.map((entry) => entry.id)].sort());
+    const { book, view } = await rebuildIndex(store);
+    const byId = (list: readonly { id: string }[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(byId(book.rejected)).toEqual(byId(read.unverified));
+    expect(byId(view.rejected)).toEqual(byId(read.unverified));
+    expect(flatBalances(reportInputOfBook(book))).toEqual(expected);
+    expect(flatBalances(view.reportInput())).toEqual(expected);
+  }
+
+  // A sealed pack is one signature over the ids of its entries: any change to it rejects all of it.
+  // [what, tampering, how many entries the pack then holds, which sales are still there under their own id]
+  const sealedTamperings: [string, (lines: string[], nextDay: string[]) => string[], number, number[]][] = [
+    ['an amount changed, the seal kept', (lines) => [lines[0]!, lines[1]!, withAmountChanged(`\t${lines[2]!}`, '20.00', '2000.00').slice(1), lines[3]!], 3, [0, 2]],
+    ['an entry dropped', (lines) => [lines[0]!, lines[1]!, lines[3]!], 2, [0, 2]],
+    ['two entries swapped', (lines) => [lines[0]!, lines[2]!, lines[1]!, lines[3]!], 3, [0, 1, 2]],
+    ['the seal of another pack put on it', (lines, nextDay) => [nextDay[0]!, ...lines.slice(1)], 3, [0, 1, 2]],
+    ['its seal cut short', (lines) => [lines[0]!.slice(0, -2), ...lines.slice(1)], 3, [0, 1, 2]],
+    ['an entry no longer JSON', (lines) => [lines[0]!, lines[1]!, lines[2]!.slice(0, -5), lines[3]!], 3, [0, 2]],
+  ];
+  for (const [what, tamper, held, intact] of sealedTamperings) {
+    it(`rejects a sealed pack with ${what} as bad_signature, whole, and counts the other days`, async () => {
+      const { sales, other } = await bookWithThreeSales('sealed');
+      await tamperDay('2024-05-10', tamper);
+      const store = await reopen();
+      try {
+        const read = await store.readEntries();
+        expect(read.unverified).toHaveLength(held);
+        expect(read.unverified.every((entry) => entry.code === 'bad_signature' && /seal/u.test(entry.reason))).toBe(true);
+        const rejectedIds = new Set(read.unverified.map((entry) => entry.id));
+        for (const index of intact) expect(rejectedIds.has(sales[index]!.id)).toBe(true);
+        await expectCounted(store, read.unverified, other, { 'Assets:Cash\u0000USD': '-2', 'Expenses:Yeast\u0000USD': '2' });
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  // Entries signed alone (the genesis, and books written before seals): a change rejects that entry only.
+  const aloneTamperings: [string, (lines: string[]) => string[], string][] = [
     ['an amount changed, the signature kept', (lines) => [lines[0]!, withAmountChanged(lines[1]!, '20.00', '2000.00'), lines[2]!], 'bad_signature'],
     ['the signature of another entry put on it', (lines) => [lines[0]!, `${lines[0]!.split('\t')[0]}\t${lines[1]!.split('\t')[1]}`, lines[2]!], 'bad_signature'],
     ['its signature cut short', (lines) => [lines[0]!, lines[1]!.replace(/^(.{20}).{2}/u, '$1'), lines[2]!], 'bad_signature'],
     ['its text no longer JSON', (lines) => [lines[0]!, lines[1]!.slice(0, -5), lines[2]!], 'malformed_entry'],
     ['its tab removed', (lines) => [lines[0]!, lines[1]!.replace('\t', ' '), lines[2]!], 'malformed_entry'],
   ];
-
-  for (const [what, tamper, code] of tamperings) {
-    it(`lists an entry with ${what} as ${code} and counts only the others`, async () => {
-      const { sales, other } = await bookWithThreeSales();
-      await editPeriod('2024-05', (doc) => {
-        const { key, lines } = packLines(doc, '2024-05-10');
+  for (const [what, tamper, code] of aloneTamperings) {
+    it(`lists an entry signed alone with ${what} as ${code} and counts only the others`, async () => {
+      const { sales, other } = await bookWithThreeSales('alone');
+      await tamperDay('2024-05-10', (lines) => {
         expect(lines).toHaveLength(3);
-        // Written as plain text, which every version of the pack reader accepts.
-        doc.days['2024-05-10']![key] = new ImmutableString(tamper(lines).join('\n'));
+        return tamper(lines);
       });
-
       const store = await reopen();
       try {
         const read = await store.readEntries();
         expect(read.unverified).toEqual([expect.objectContaining({ code })]);
         expect(read.entries.map((entry) => entry.id).sort()).toEqual([store.genesisId, sales[0]!.id, sales[2]!.id, other[0]!.id].sort());
-        const { book, view } = await rebuildIndex(store);
-        expect(book.rejected).toEqual(read.unverified);
-        expect(view.rejected).toEqual(read.unverified);
-        const expected = {
+        await expectCounted(store, read.unverified, [sales[0]!, sales[2]!, other[0]!], {
           'Assets:Cash\u0000USD': '-17',
           'Expenses:Flour\u0000USD': '10',
           'Expenses:Salt\u0000USD': '5',
           'Expenses:Yeast\u0000USD': '2',
-        };
-        expect(flatBalances(reportInputOfBook(book))).toEqual(expected);
-        expect(flatBalances(view.reportInput())).toEqual(expected);
+        });
       } finally {
         await store.close();
       }
@@ -429,7 +490,7 @@ describe('CoopStore write-ahead batches', () => {
     if (name.endsWith('.json')) {
       await writeFileAtomic(path, Buffer.from(JSON.stringify({ coop: store.coopId, entries: entries.map((entry) => ({ id: entry.id, ...entry.stored })) })));
     } else {
-      await writeEntryLines(path, [`coop ${store.coopId}`, ...entries]);
+      await writeEntryLines(path, [`coop ${store.coopId}`, ...batchLines(entries)]);
     }
     return path;
   }
@@ -514,7 +575,8 @@ describe('CoopStore write-ahead batches', () => {
   it('replays several batches in the order they were written and leaves another co-op\'s batch alone', async () => {
     const { store, signer } = await foundCoop();
     const first = store.signEntries([transaction('2024-01-02', 'one', 'Expenses:A  1 USD', 'Assets:Cash')], signer, NOW);
-    const second = store.signEntries([transaction('2024-01-03', 'two', 'Expenses:A  2 USD', 'Assets:Cash')], signer, NOW);
+    // The older JSON form only ever held entries signed alone.
+    const second = signAlone(store, signer, [transaction('2024-01-03', 'two', 'Expenses:A  2 USD', 'Assets:Cash')]);
     await leaveBatch(store, first, '1000-a.batch');
     await leaveBatch(store, second, '2000-b.json');
     await writeEntryLines(join(store.folder.pendingDir, '1500-other.batch'), [`coop ${'f'.repeat(32)}`]);

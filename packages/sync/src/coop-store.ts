@@ -3,15 +3,16 @@ import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AutomergeUrl, type DocHandle, type DocumentId, Repo } from '@automerge/automerge-repo';
 import {
-  type CoopId, type DecisionRule, type Entry, type EntryBody, type EntryId, type EntryKind, type EntrySigner, type PayloadOf,
-  type RejectedEntry, type RoleJson, TallystickError, assert, checkStoredEntry, createEntry, isControlKind, materialize,
+  type CoopId, type DecisionRule, type Entry, type EntryBody, type EntryId, type EntryKind, type EntryRejection, type EntrySeal,
+  type EntrySigner, type PayloadOf, type PreparedEntry, type RejectedEntry, type RoleJson, type StoredEntry, TallystickError, assert,
+  checkSealedEntries, checkStoredEntry, createEntry, isControlKind, materialize, prepareEntry, sealEntries,
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText } from './documents.js';
 import { FileStorageAdapter, type StorageProblem } from './file-storage-adapter.js';
 import { readEntryLines, writeEntryLines } from './deflated-lines.js';
 import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
-import { createEntries } from './parallel-signing.js';
+import { prepareEntries } from './parallel-prepare.js';
 
 /**
  * One co-op's books on this device: opens its documents through automerge-repo over the crash-safe
@@ -73,7 +74,7 @@ export class CoopStore {
     const { repo, storage } = CoopStore.openRepo(folder);
     const catalog = repo.create<CatalogDoc>({
       tallystick: 'catalog', schema: SCHEMA_VERSION, coop: coopId, name: options.coopName, genesis: genesis.id,
-      entries: pack([genesis]), periods: {},
+      entries: packs([genesis]), periods: {},
     });
     await repo.flush();
     await storage.whenIdle();
@@ -130,10 +131,8 @@ export class CoopStore {
    */
   controlHeads(): EntryId[] {
     const control: Entry[] = [];
-    for (const value of Object.values(this.catalogHandle.doc().entries ?? {})) {
-      for (const line of decodePack(value)) {
-        if (!line.ok) continue;
-        const checked = checkStoredEntry(crypto.sha256Hex(line.stored.text), line.stored, crypto);
+    for (const [key, value] of Object.entries(this.catalogHandle.doc().entries ?? {})) {
+      for (const checked of checkPack(key, value)) {
         if (checked.ok && isControlKind(checked.entry.body.kind) && checked.entry.body.coop === this.coopId) control.push(checked.entry);
       }
     }
@@ -143,14 +142,18 @@ export class CoopStore {
     return accepted.filter((entry) => !named.has(entry.id)).map((entry) => entry.id).sort();
   }
 
-  /** Signs new entries written together (an add, an import) with consecutive batch positions. */
+  /**
+   * Signs new entries written together (an add, an import) with consecutive batch positions: one seal
+   * per pack they will be stored in (a day of a month, or the catalog), so a batch costs a signature
+   * per day rather than per entry.
+   */
   signEntries(entries: readonly NewEntry[], signer: EntrySigner, now: Date, firstPosition = 0): Entry[] {
-    return this.entryFields(entries, now, firstPosition).map((fields) => createEntry(fields, signer, crypto));
+    return sealByPack(this.entryFields(entries, now, firstPosition).map((fields) => prepareEntry(fields, signer.publicKey, crypto)), signer);
   }
 
-  /** The same, signing a large batch on worker threads. */
+  /** The same, preparing a large batch on worker threads. */
   async signEntriesInParallel(entries: readonly NewEntry[], signer: NodeEntrySigner, now: Date): Promise<Entry[]> {
-    return createEntries(this.entryFields(entries, now, 0), signer);
+    return sealByPack(await prepareEntries(this.entryFields(entries, now, 0), signer.publicKey), signer);
   }
 
   private entryFields(entries: readonly NewEntry[], now: Date, firstPosition: number): Omit<EntryBody, 'v' | 'author'>[] {
@@ -169,8 +172,8 @@ export class CoopStore {
     if (entries.length === 0) return;
     await mkdir(this.folder.pendingDir, { recursive: true });
     const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
-    // First line names the co-op; then one line per entry, deflated and checksummed (see deflated-lines.ts).
-    await writeEntryLines(batchPath, [`coop ${this.coopId}`, ...entries]);
+    // First line names the co-op; then each seal and its entries, one line each, deflated and checksummed (see deflated-lines.ts).
+    await writeEntryLines(batchPath, [`coop ${this.coopId}`, ...batchLines(entries)]);
     await this.applyEntries(entries, onProgress);
     await this.flush();
     await rm(batchPath, { force: true });
@@ -192,9 +195,12 @@ export class CoopStore {
         throw new TallystickError('damaged_batch', `pending batch ${path} is damaged; it was not applied. Move it aside to open the books`);
       }
       if (batch.coop !== this.coopId) continue;
+      const checks = [
+        ...batch.singles.map((item) => checkStoredEntry(crypto.sha256Hex(item.text), item, crypto)),
+        ...batch.sealed.flatMap((group) => checkSealedEntries(group.texts, group, crypto)),
+      ];
       const entries: Entry[] = [];
-      for (const item of batch.entries) {
-        const checked = checkStoredEntry(crypto.sha256Hex(item.text), item, crypto);
+      for (const checked of checks) {
         assert(checked.ok, `pending batch ${name} holds an entry this device signed that does not verify`);
         entries.push(checked.entry);
       }
@@ -255,7 +261,7 @@ export class CoopStore {
           doc.periods[month][documentId] = true;
         }
         if (catalogEntries.length > 0) {
-          for (const [key, value] of Object.entries(pack(catalogEntries))) if (!doc.entries[key]) doc.entries[key] = value;
+          for (const [key, value] of Object.entries(packs(catalogEntries))) if (!doc.entries[key]) doc.entries[key] = value;
         }
       });
       onProgress?.(entries.length, entries.length);
@@ -315,15 +321,10 @@ export class CoopStore {
     const entries: Entry[] = [];
     const unverified: RejectedEntry[] = [];
     const takePack = (key: string, value: unknown, where: string, date?: string) => {
-      for (const line of decodePack(value)) {
-        if (!line.ok) { unverified.push({ id: `${key}:${line.line}`, code: 'malformed_entry', reason: `${where}: ${line.reason}` }); continue; }
-        const id = crypto.sha256Hex(line.stored.text);
-        const known = options.knownGood?.get(id);
-        if (known && line.stored.sig === known.stored.sig) { entries.push(known); continue; }
-        const checked = checkStoredEntry(id, line.stored, crypto);
-        if (!checked.ok) { unverified.push({ id, code: checked.code, reason: checked.reason }); continue; }
+      for (const checked of checkPack(key, value, options.knownGood)) {
+        if (!checked.ok) { unverified.push({ id: checked.id, code: checked.code, reason: checked.line !== undefined ? `${where}: ${checked.reason}` : checked.reason }); continue; }
         const entryDate = datedPayload(checked.entry.body.payload);
-        if (entryDate !== date) { unverified.push({ id, kind: checked.entry.body.kind, code: 'misfiled_entry', reason: `entry dated ${entryDate ?? '(none)'} is filed under ${date ?? 'the catalog'}` }); continue; }
+        if (entryDate !== date) { unverified.push({ id: checked.entry.id, kind: checked.entry.body.kind, code: 'misfiled_entry', reason: `entry dated ${entryDate ?? '(none)'} is filed under ${date ?? 'the catalog'}` }); continue; }
         entries.push(checked.entry);
       }
     };
@@ -352,12 +353,61 @@ function packsByDay(entries: readonly Entry[]): Record<string, Record<string, St
     if (list) list.push(entry);
     else byDate.set(date, [entry]);
   }
-  return Object.fromEntries([...byDate].map(([date, list]) => [date, pack(list)]));
+  return Object.fromEntries([...byDate].map(([date, list]) => [date, packs(list)]));
+}
+
+/** Entries that go into one pack share a seal: one per day (or the catalog), at most MAX_SEAL_GROUP each. */
+const MAX_SEAL_GROUP = 50_000;
+
+function sealByPack(prepared: readonly PreparedEntry[], signer: EntrySigner): Entry[] {
+  const groups = new Map<string, PreparedEntry[]>();
+  for (const entry of prepared) {
+    const where = datedPayload(entry.body.payload) ?? 'catalog';
+    const group = groups.get(where);
+    if (group) group.push(entry);
+    else groups.set(where, [entry]);
+  }
+  const sealed = new Map<string, Entry>();
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.length; start += MAX_SEAL_GROUP) {
+      for (const entry of sealEntries(group.slice(start, start + MAX_SEAL_GROUP), signer)) sealed.set(entry.id, entry);
+    }
+  }
+  return prepared.map((entry) => sealed.get(entry.id)!);
+}
+
+/** Entries grouped as they are packed: each seal with exactly its entries, in its order; entries signed alone. */
+function sealGroups(entries: readonly Entry[]): { seals: Map<EntrySeal, Entry[]>; alone: Entry[] } {
+  const seals = new Map<EntrySeal, Entry[]>();
+  const alone: Entry[] = [];
+  for (const entry of entries) {
+    if (!entry.seal) { alone.push(entry); continue; }
+    const group = seals.get(entry.seal);
+    if (group) group.push(entry);
+    else seals.set(entry.seal, [entry]);
+  }
+  for (const [seal, group] of seals) {
+    const byId = new Map(group.map((entry) => [entry.id, entry]));
+    assert(byId.size === seal.ids.length, 'a batch holds part of a seal\'s entries');
+    seals.set(seal, seal.ids.map((id) => { const entry = byId.get(id); assert(entry !== undefined, 'a batch holds part of a seal\'s entries'); return entry; }));
+  }
+  return { seals, alone };
+}
+
+/** The write-ahead lines of a batch: `#seal<TAB>AUTHOR<TAB>SIG` before each sealed group's `<TAB>TEXT` lines; `SIG<TAB>TEXT` alone. */
+export function* batchLines(entries: readonly Entry[]): Iterable<Entry | string> {
+  const { seals, alone } = sealGroups(entries);
+  yield* alone;
+  for (const [seal, group] of seals) {
+    yield `#seal\t${seal.author}\t${seal.sig}`;
+    yield* group;
+  }
 }
 
 interface PendingBatch {
   coop: string;
-  entries: { text: string; sig: string }[];
+  singles: StoredEntry[];
+  sealed: { author: string; sig: string; texts: string[] }[];
 }
 
 async function readLineBatch(path: string): Promise<PendingBatch | undefined> {
@@ -365,28 +415,55 @@ async function readLineBatch(path: string): Promise<PendingBatch | undefined> {
   if (!content) return undefined;
   const [header, ...lines] = content.split('\n');
   if (!header?.startsWith('coop ')) return undefined;
-  return {
-    coop: header.slice(5),
-    entries: lines.map((line) => {
-      const tab = line.indexOf('\t');
-      return { sig: line.slice(0, tab), text: line.slice(tab + 1) };
-    }),
-  };
+  const batch: PendingBatch = { coop: header.slice(5), singles: [], sealed: [] };
+  for (const line of lines) {
+    const fields = line.split('\t', 3);
+    if (fields[0] === '#seal') { batch.sealed.push({ author: fields[1] ?? '', sig: fields[2] ?? '', texts: [] }); continue; }
+    const tab = line.indexOf('\t');
+    const stored = { sig: line.slice(0, tab), text: line.slice(tab + 1) };
+    const group = batch.sealed.at(-1);
+    if (stored.sig === '' && group) group.texts.push(stored.text);
+    else batch.singles.push(stored);
+  }
+  return batch;
 }
 
 /** Batches written by earlier versions (and by tests that simulate a crash): `{coop, entries: [{id, text, sig}]}`. */
 async function readJsonBatch(path: string): Promise<PendingBatch | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as PendingBatch;
+    const batch = JSON.parse(await readFile(path, 'utf8')) as { coop: string; entries: StoredEntry[] };
+    return { coop: batch.coop, singles: batch.entries, sealed: [] };
   } catch {
     return undefined;
   }
 }
 
-/** Packs entries under the hash of the pack, so that writing the same pack twice changes nothing. */
-function pack(entries: readonly Entry[]): Record<string, StoredPack> {
-  const text = packText(entries.map((entry) => entry.stored));
-  return { [crypto.sha256Hex(text).slice(0, 32)]: encodePack(text) };
+/** Packs entries (one pack per seal, one for those signed alone) under the hash of each pack's text, so that writing the same pack twice changes nothing. */
+function packs(entries: readonly Entry[]): Record<string, StoredPack> {
+  const { seals, alone } = sealGroups(entries);
+  const result: Record<string, StoredPack> = {};
+  for (const group of [...(alone.length > 0 ? [alone] : []), ...seals.values()]) {
+    const text = packText(group);
+    result[crypto.sha256Hex(text).slice(0, 32)] = encodePack(text);
+  }
+  return result;
+}
+
+type PackCheck = { ok: true; entry: Entry } | { ok: false; id: string; code: EntryRejection; reason: string; line?: number };
+
+/** Every entry of a stored pack, checked; entries in `known` (verified before, by id) are not checked again. */
+function checkPack(key: string, value: unknown, known?: ReadonlyMap<string, Entry>): PackCheck[] {
+  const decoded = decodePack(value);
+  const knownEntry = (id: string) => known?.get(id);
+  if (decoded.form === 'sealed') return checkSealedEntries(decoded.texts, decoded, crypto, knownEntry);
+  return decoded.lines.map((line): PackCheck => {
+    if (!line.ok) return { ok: false, id: `${key}:${line.line}`, code: 'malformed_entry', reason: line.reason, line: line.line };
+    const id = crypto.sha256Hex(line.stored.text);
+    const entry = knownEntry(id);
+    if (entry) return { ok: true, entry };
+    const checked = checkStoredEntry(id, line.stored, crypto);
+    return checked.ok ? checked : { ...checked, id };
+  });
 }
 
 /** The same entry may be in two period documents of one month (created concurrently): count it once. */

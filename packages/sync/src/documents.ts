@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ImmutableString } from '@automerge/automerge';
-import type { EntryId, StoredEntry } from '@tallystick/core';
+import type { Entry, EntryId, StoredEntry } from '@tallystick/core';
 
 /*
  * The document layout (see docs/ARCHITECTURE.md, "Documents"). A co-op's books are:
@@ -10,12 +10,15 @@ import type { EntryId, StoredEntry } from '@tallystick/core';
  *   balance assertions), grouped by day so that a change touches a small map (FINDINGS: a flat map
  *   of thousands of keys makes every change slow).
  * Entries written together on one day are packed into one value (one Automerge op, not one per entry or
- * per character), a "pack": one line per entry, `SIGNATURE<TAB>CANONICAL-TEXT`, deflated (entries of one
- * batch share author, co-op and basis, so a pack shrinks ~6×, and Automerge's cost grows with the bytes
- * it hashes and stores). Measured: a map of {text, sig} per entry costs 5× the time to change and to load
- * of one value per entry. A pack's key is the SHA-256 of its text, so writing the same pack twice (a
- * replayed batch) changes nothing, and two devices writing concurrently add different keys (no
- * conflict). Entries stay individually signed.
+ * per character), a "pack", deflated (entries of one batch share author, co-op and basis, so a pack
+ * shrinks ~6×, and Automerge's cost grows with the bytes it hashes and stores). Measured: a map of
+ * {text, sig} per entry costs 5× the time to change and to load of one value per entry. A pack's key is
+ * the SHA-256 of its text, so writing the same pack twice (a replayed batch) changes nothing, and two
+ * devices writing concurrently add different keys (no conflict). A pack's text is either
+ * - sealed: a first line `#seal<TAB>AUTHOR<TAB>SIGNATURE`, then one canonical entry text per line; the
+ *   signature is the author's over the entries' ids (core's `sealMessage`), one signature per pack; or
+ * - signed: one line per entry, `SIGNATURE<TAB>CANONICAL-TEXT`, each entry signed alone (the genesis,
+ *   and every pack written before seals existed).
  */
 
 export const SCHEMA_VERSION = 1;
@@ -48,9 +51,22 @@ export const MAX_PACK_LINES = 100_000;
 export const MAX_PACK_BYTES = 64 * 1024 * 1024;
 const PACK_DEFLATE = 1;
 
-/** The text of a pack (one line per entry); the caller keys the pack by the hash of this text. */
-export function packText(entries: readonly StoredEntry[]): string {
-  return entries.map((entry) => `${entry.sig}\t${entry.text}`).join('\n');
+const SEAL_PREFIX = '#seal\t';
+
+/**
+ * The text of a pack; the caller keys the pack by the hash of this text. Either every entry is signed
+ * alone, or all share one seal and are exactly the entries it names, in its order.
+ */
+export function packText(entries: readonly Entry[]): string {
+  const seal = entries[0]?.seal;
+  if (seal === undefined) {
+    if (entries.some((entry) => entry.seal !== undefined || entry.stored.sig === '')) throw new Error('packText: a pack mixes sealed and signed entries');
+    return entries.map((entry) => `${entry.stored.sig}\t${entry.stored.text}`).join('\n');
+  }
+  if (entries.length !== seal.ids.length || entries.some((entry, index) => entry.seal !== seal || entry.id !== seal.ids[index])) {
+    throw new Error('packText: a sealed pack must hold exactly the entries of its seal, in order');
+  }
+  return `${SEAL_PREFIX}${seal.author}\t${seal.sig}\n${entries.map((entry) => entry.stored.text).join('\n')}`;
 }
 
 export function encodePack(text: string): Uint8Array {
@@ -75,17 +91,29 @@ function packTextOf(value: unknown): string | { error: string } {
 
 export type PackLine = { ok: true; stored: StoredEntry } | { ok: false; line: number; reason: string };
 
-/** Reads a pack as written by any peer: anything that is not a pack of lines is reported, not thrown. */
-export function decodePack(value: unknown): PackLine[] {
+/** A pack as read: a sealed group of texts, or lines each signed alone (see the layout above). */
+export type DecodedPack =
+  | { readonly form: 'sealed'; readonly author: string; readonly sig: string; readonly texts: readonly string[] }
+  | { readonly form: 'signed'; readonly lines: readonly PackLine[] };
+
+/** Reads a pack as written by any peer: anything that is not a pack is reported as a bad line, not thrown. */
+export function decodePack(value: unknown): DecodedPack {
   const text = packTextOf(value);
-  if (typeof text !== 'string') return [{ ok: false, line: 0, reason: text.error }];
+  if (typeof text !== 'string') return { form: 'signed', lines: [{ ok: false, line: 0, reason: text.error }] };
   const lines = text.split('\n');
-  if (lines.length > MAX_PACK_LINES) return [{ ok: false, line: 0, reason: `pack of ${lines.length} lines exceeds ${MAX_PACK_LINES}` }];
-  return lines.map((line, index) => {
-    const tab = line.indexOf('\t');
-    if (tab < 0) return { ok: false, line: index + 1, reason: 'pack line is not SIGNATURE<TAB>TEXT' };
-    return { ok: true, stored: { sig: line.slice(0, tab), text: line.slice(tab + 1) } };
-  });
+  if (lines.length > MAX_PACK_LINES + 1) return { form: 'signed', lines: [{ ok: false, line: 0, reason: `pack of ${lines.length} lines exceeds ${MAX_PACK_LINES}` }] };
+  if (lines[0]!.startsWith(SEAL_PREFIX)) {
+    const [author = '', sig = ''] = lines[0]!.slice(SEAL_PREFIX.length).split('\t');
+    return { form: 'sealed', author, sig, texts: lines.slice(1) };
+  }
+  return {
+    form: 'signed',
+    lines: lines.map((line, index) => {
+      const tab = line.indexOf('\t');
+      if (tab < 0) return { ok: false, line: index + 1, reason: 'pack line is not SIGNATURE<TAB>TEXT' };
+      return { ok: true, stored: { sig: line.slice(0, tab), text: line.slice(tab + 1) } };
+    }),
+  };
 }
 
 /** The period document that holds a dated entry. */

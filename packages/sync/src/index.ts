@@ -5,4 +5,4 @@ export * from './data-folder.js';
 export * from './documents.js';
 export * from './coop-store.js';
 export * from './book-index.js';
-export * from './parallel-signing.js';
+export * from './parallel-prepare.js';

@@ -50,16 +50,6 @@ export class NodeEntrySigner implements EntrySigner {
   sign(message: string): string {
     return sign(null, Buffer.from(message, 'utf8'), this.privateKey).toString('hex');
   }
-
-  /** The key, to hand to a signing worker thread of this process (KeyObjects cross threads by postMessage). */
-  keyForWorker(): KeyObject {
-    return this.privateKey;
-  }
-
-  static fromKeyObject(privateKey: KeyObject): NodeEntrySigner {
-    const raw = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length);
-    return new NodeEntrySigner(new Uint8Array(raw));
-  }
 }
 
 /** A fresh device key pair; returns the raw 32-byte private key. */

@@ -1,0 +1,55 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type DeviceKey, type EntryBody, type EntryId, ENTRY_VERSION, type PreparedEntry, assert, prepareEntry } from '@tallystick/core';
+import { nodeEntryCrypto } from './node-crypto.js';
+
+/**
+ * Prepares a batch of entries (validate the body, write its canonical JSON, hash it: ~20 µs an entry),
+ * on worker threads when the batch is large; small batches inline, as a worker costs ~100 ms to start.
+ * Signing is not done here: a batch is sealed afterwards, one signature per day (see core's sealEntries).
+ * The result is the same either way: entries are deterministic in their fields.
+ */
+export const PARALLEL_PREPARE_THRESHOLD = 5000;
+
+export async function prepareEntries(fieldsList: readonly Omit<EntryBody, 'v' | 'author'>[], author: DeviceKey): Promise<PreparedEntry[]> {
+  const threads = Math.min(4, availableParallelism());
+  if (fieldsList.length < PARALLEL_PREPARE_THRESHOLD || threads < 2) {
+    return fieldsList.map((fields) => prepareEntry(fields, author, nodeEntryCrypto));
+  }
+  // Work goes out in chunks, so that only a few chunks are ever copied to the threads at once.
+  const chunks: (readonly Omit<EntryBody, 'v' | 'author'>[])[] = [];
+  for (let start = 0; start < fieldsList.length; start += CHUNK_ENTRIES) chunks.push(fieldsList.slice(start, start + CHUNK_ENTRIES));
+  const results: { id: string; text: string }[][] = new Array(chunks.length);
+  let next = 0;
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./prepare-worker.js', import.meta.url)));
+  try {
+    await Promise.all(workers.map(async (worker) => {
+      for (let chunk = next++; chunk < chunks.length; chunk = next++) results[chunk] = await prepareChunk(worker, chunks[chunk]!, author);
+    }));
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  const prepared: PreparedEntry[] = [];
+  chunks.forEach((chunk, chunkIndex) => {
+    const done = results[chunkIndex]!;
+    assert(done.length === chunk.length, 'a preparing worker returned a different number of entries');
+    done.forEach((result, index) => {
+      const fields = chunk[index]!;
+      const body = { v: ENTRY_VERSION, ...fields, author, basis: [...fields.basis].sort() } as EntryBody;
+      prepared.push({ id: result.id as EntryId, body, text: result.text });
+    });
+  });
+  return prepared;
+}
+
+const CHUNK_ENTRIES = 2000;
+
+function prepareChunk(worker: Worker, fields: readonly Omit<EntryBody, 'v' | 'author'>[], author: DeviceKey): Promise<{ id: string; text: string }[]> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => { worker.off('message', onMessage); reject(error); };
+    const onMessage = (done: { id: string; text: string }[]) => { worker.off('error', onError); resolve(done); };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    worker.postMessage({ author, fields });
+  });
+}
