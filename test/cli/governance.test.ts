@@ -113,6 +113,8 @@ describe('tallystick governance on one data folder', () => {
       [['propose', 'add-member', 'Cy'], /needs --device KEY/u],
       [['propose', 'add-device', 'Ana', beaKey], /would not count this proposal \(invalid_proposal: .*already a device of Bea/u],
       [['propose', 'remove-member', 'Zed'], /Zed is not a member/u],
+      [['propose', 'replace-device', 'Ana', beaKey, '1'.repeat(64)], /is not a device of Ana/u],
+      [['propose', 'replace-device', 'Ana', beaKey], /replace-device takes MEMBER OLD-KEY NEW-KEY/u],
       [['propose', 'set-rule', 'quorum:5'], /quorum of 5/u],
       [['propose', 'set-rule', 'most'], /is not a decision rule/u],
       [['propose', 'lock', '2024-01-01', '--deadline', '2001-01-01T00:00:00Z'], /not in the future/u],

@@ -159,8 +159,8 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .action(async (options) => (await import('./commands/governance-read.js')).proposalsCommand(context(), options));
 
   program.command('propose').description('propose a change for the members to vote on')
-    .argument('<action>', 'add-member | remove-member | add-device | revoke-device | set-role | set-rule | lock')
-    .argument('[args...]', 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE')
+    .argument('<action>', 'add-member | remove-member | add-device | revoke-device | replace-device | set-role | set-rule | lock')
+    .argument('[args...]', 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | replace-device MEMBER OLD-KEY NEW-KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE')
     .option('--device <key>', 'add-member: the new member\'s device key (`tallystick whoami` on it prints it)')
     .option('--role <role>', 'add-member: the new member\'s role (default: member)')
     .option('--deadline <when>', 'votes count until then: 2025-06-01T18:00:00Z or a date (default: 7 days from now)')

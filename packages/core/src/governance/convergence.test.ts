@@ -44,6 +44,8 @@ const GENESIS = createEntry({ kind: 'genesis', coop: COOP, at: '2024-06-01T00:00
 const ACTIONS: ProposalAction[] = [
   { kind: 'add-member', name: 'Dave', devices: [DAVE.publicKey], role: 'member' },
   { kind: 'revoke-device', member: 'Alice', device: ALICE_PHONE.publicKey },
+  { kind: 'replace-device', member: 'Alice', device: ALICE_PHONE.publicKey, by: DAVE.publicKey },
+  { kind: 'replace-device', member: 'Bob', device: BOB.publicKey, by: BOB_TABLET.publicKey },
   { kind: 'remove-member', member: 'Carol' },
   { kind: 'add-device', member: 'Bob', device: BOB_TABLET.publicKey },
   { kind: 'add-device', member: 'Carol', device: BOB_TABLET.publicKey },
@@ -404,6 +406,7 @@ class Model {
       case 'remove-member': return !active(action.member) || !this.decidable(this.voters(action.member).length) ? 'no' : undefined;
       case 'add-device': return !active(action.member) || taken(action.device) ? 'no' : undefined;
       case 'revoke-device': return this.members.get(action.member)?.devices.includes(action.device) ? undefined : 'no';
+      case 'replace-device': return active(action.member) && this.members.get(action.member)!.devices.includes(action.device) && !taken(action.by) ? undefined : 'no';
       case 'set-role': return !active(action.member) || !role(action.role) || !this.decidable(this.voters(undefined, [action.member, action.role]).length) ? 'no' : undefined;
       case 'set-rule': return this.decidable(this.voters().length, action.rule) ? undefined : 'no';
       case 'lock': return undefined;
@@ -415,10 +418,12 @@ class Model {
       case 'add-member': this.members.set(action.name, { role: action.role, devices: [...action.devices], revoked: [], removed: false }); return;
       case 'remove-member': this.members.get(action.member)!.removed = true; return;
       case 'add-device': this.members.get(action.member)!.devices.push(action.device); return;
-      case 'revoke-device': {
+      case 'revoke-device':
+      case 'replace-device': {
         const member = this.members.get(action.member)!;
         member.devices = member.devices.filter((device) => device !== action.device);
         member.revoked.push(action.device);
+        if (action.kind === 'replace-device') member.devices.push(action.by);
         return;
       }
       case 'set-role': this.members.get(action.member)!.role = action.role; return;

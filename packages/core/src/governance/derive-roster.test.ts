@@ -345,6 +345,27 @@ describe('governance: who may write', () => {
     expect(outcomes(coop.book(), [readd])).toEqual(['invalid_proposal']);
   });
 
+  it('key rotation: replace-device revokes the old key and admits the new one in one decision', () => {
+    const coop = new Coop();
+    const ALICE_NEW = device('alice new phone');
+    const before = coop.write(ALICE_PHONE, 'transaction', sale('2024-06-02'));
+    const early = coop.write(ALICE_NEW, 'transaction', sale('2024-06-02')); // not hers yet
+    const rotate = coop.propose(ALICE_LAPTOP, { kind: 'replace-device', member: 'Alice', device: ALICE_PHONE.publicKey, by: ALICE_NEW.publicKey });
+    coop.vote(ALICE_LAPTOP, rotate, 'yes');
+    coop.vote(BOB, rotate, 'yes');
+    const oldAfter = coop.write(ALICE_PHONE, 'transaction', sale('2024-06-04'));
+    const newAfter = coop.write(ALICE_NEW, 'transaction', sale('2024-06-04'));
+    const book = coop.book();
+    expect(outcomes(book, [before, early, oldAfter, newAfter])).toEqual(['counted', 'not_a_member_device', 'device_revoked', 'counted']);
+    const alice = book.governance.roster.members.find((member) => member.name === 'Alice')!;
+    expect(alice.devices).toEqual([ALICE_LAPTOP.publicKey, ALICE_NEW.publicKey]);
+    expect(alice.revokedDevices).toEqual([ALICE_PHONE.publicKey]);
+    // Rotating to a key another member holds, or from a key that is not the member's, has no effect.
+    const taken = coop.propose(ALICE_LAPTOP, { kind: 'replace-device', member: 'Alice', device: ALICE_LAPTOP.publicKey, by: BOB.publicKey });
+    const notHers = coop.propose(ALICE_LAPTOP, { kind: 'replace-device', member: 'Alice', device: CAROL.publicKey, by: DAVE.publicKey });
+    expect(outcomes(coop.book(), [taken, notHers])).toEqual(['invalid_proposal', 'invalid_proposal']);
+  });
+
   it('a removed member keeps their history but can no longer write or vote', () => {
     const coop = new Coop();
     const before = coop.write(CAROL, 'transaction', sale('2024-06-02'));

@@ -68,6 +68,8 @@ export const proposalActionJson = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('remove-member'), member: memberNameJson }).strict(),
   z.object({ kind: z.literal('add-device'), member: memberNameJson, device: deviceKeyJson }).strict(),
   z.object({ kind: z.literal('revoke-device'), member: memberNameJson, device: deviceKeyJson }).strict(),
+  /** Key rotation: the member's device `device` is revoked and `by` added in one decision. */
+  z.object({ kind: z.literal('replace-device'), member: memberNameJson, device: deviceKeyJson, by: deviceKeyJson }).strict(),
   z.object({ kind: z.literal('set-role'), member: memberNameJson, role: roleNameJson }).strict(),
   z.object({ kind: z.literal('set-rule'), rule: decisionRuleJson }).strict(),
   z.object({ kind: z.literal('lock'), through: isoDateJson }).strict(),

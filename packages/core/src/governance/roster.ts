@@ -120,6 +120,11 @@ export class RosterState {
         if (this.owners.get(action.device as DeviceKey) !== action.member) return `device ${action.device.slice(0, 16)}… is not a device of ${action.member}`;
         return this.revoked.has(action.device as DeviceKey) ? `device ${action.device.slice(0, 16)}… is already revoked` : undefined;
       }
+      case 'replace-device': {
+        if (this.owners.get(action.device as DeviceKey) !== action.member) return `device ${action.device.slice(0, 16)}… is not a device of ${action.member}`;
+        if (this.revoked.has(action.device as DeviceKey)) return `device ${action.device.slice(0, 16)}… is already revoked`;
+        return this.activeMemberProblem(action.member) ?? this.newDeviceProblem(action.by as DeviceKey);
+      }
       case 'set-role':
         return this.activeMemberProblem(action.member) ?? this.roleProblem(action.role) ?? this.undecidableProblem({ role: [action.member, action.role] });
       case 'set-rule':
@@ -137,13 +142,11 @@ export class RosterState {
       case 'add-member': this.admit(action.name, action.devices as DeviceKey[], action.role); break;
       case 'remove-member': this.members.get(action.member)!.removed = true; break;
       case 'add-device': this.addDevice(action.member, action.device as DeviceKey); break;
-      case 'revoke-device': {
-        const member = this.members.get(action.member)!;
-        member.devices = member.devices.filter((device) => device !== action.device);
-        member.revokedDevices.push(action.device as DeviceKey);
-        this.revoked.add(action.device as DeviceKey);
+      case 'revoke-device': this.revokeDevice(action.member, action.device as DeviceKey); break;
+      case 'replace-device':
+        this.revokeDevice(action.member, action.device as DeviceKey);
+        this.addDevice(action.member, action.by as DeviceKey);
         break;
-      }
       case 'set-role': this.members.get(action.member)!.role = action.role; break;
       case 'set-rule': this.rule = action.rule; break;
       case 'lock': this.lock(action.through); break;
@@ -167,6 +170,13 @@ export class RosterState {
   private admit(name: string, devices: readonly DeviceKey[], role: string): void {
     this.members.set(name, { name, role, devices: [], revokedDevices: [], removed: false });
     for (const device of devices) this.addDevice(name, device);
+  }
+
+  private revokeDevice(name: string, device: DeviceKey): void {
+    const member = this.members.get(name)!;
+    member.devices = member.devices.filter((kept) => kept !== device);
+    member.revokedDevices.push(device);
+    this.revoked.add(device);
   }
 
   private addDevice(member: string, device: DeviceKey): void {

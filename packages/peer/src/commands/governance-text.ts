@@ -18,6 +18,7 @@ export function describeAction(action: ProposalAction): string {
     case 'remove-member': return `remove member ${action.member}`;
     case 'add-device': return `add device ${shortKey(action.device)} to ${action.member}`;
     case 'revoke-device': return `revoke device ${shortKey(action.device)} of ${action.member}`;
+    case 'replace-device': return `replace device ${shortKey(action.device)} of ${action.member} by ${shortKey(action.by)} (key rotation)`;
     case 'set-role': return `give ${action.member} the role ${action.role}`;
     case 'set-rule': return `decide by ${action.rule.kind === 'quorum' ? `a quorum of ${action.rule.yes}` : action.rule.kind}`;
     case 'lock': return `lock the books through ${action.through}`;

@@ -22,7 +22,7 @@ export interface ProposeOptions {
   note?: string;
 }
 
-export const PROPOSAL_ACTIONS = 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE';
+export const PROPOSAL_ACTIONS = 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | replace-device MEMBER OLD-KEY NEW-KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE';
 
 export async function proposeCommand(context: CommandContext, kind: string, args: readonly string[], options: ProposeOptions): Promise<void> {
   const now = context.now();
@@ -117,6 +117,7 @@ function actionOf(kind: string, args: readonly string[], options: ProposeOptions
     case 'remove-member': need(1, 'NAME'); return { kind, member: args[0]! };
     case 'add-device': need(2, 'MEMBER KEY'); return { kind, member: args[0]!, device: deviceKeyOf(args[1]!) };
     case 'revoke-device': need(2, 'MEMBER KEY'); return { kind, member: args[0]!, device: deviceKeyOf(args[1]!) };
+    case 'replace-device': need(3, 'MEMBER OLD-KEY NEW-KEY'); return { kind, member: args[0]!, device: deviceKeyOf(args[1]!), by: deviceKeyOf(args[2]!) };
     case 'set-role': need(2, 'MEMBER ROLE'); return { kind, member: args[0]!, role: args[1]! };
     case 'set-rule': need(1, 'majority|unanimity|quorum:N'); return { kind, rule: ruleOf(args[0]!) };
     case 'lock': need(1, 'DATE'); return { kind, through: parseIsoDate(args[0]!) };
