@@ -1,23 +1,22 @@
 #!/usr/bin/env node
 // `npm run bench`: one table comparing Tallystick with ledger, hledger and beancount on the same generated book.
 //
-//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick] [--timeout SECONDS]
+//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|clearing] [--timeout SECONDS]
+//
+// After the books table comes the clearing table (bench/clearing.mjs): Tallystick's multilateral clearing
+// next to networkx on random obligation graphs of 1,000 / 10,000 and 10,000 / 100,000 (same seed).
 //
 // Every measured command is its own child process, run under /usr/bin/time for its peak RSS; wall time
 // is taken around the child here. Each child has a timeout and is killed with its process group when it
 // runs over, so a hung tool is reported, never waited on. A failing command is reported with its stderr
 // and the run goes on with the rest.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DEFAULT_SEED, DEFAULT_TRANSACTIONS, defaultFolder, formatCents, parseCents, parseCsv, writeBook } from './generate-book.mjs';
+import { runClearingBench } from './clearing.mjs';
+import { CLI, NODE, TIME, log, measure, measureRuns, mebibytes, nodeVersion, out, relative, seconds, tail, toolVersion } from './measure.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const TIME = '/usr/bin/time';
-const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
-const CLI = join(ROOT, 'packages/peer/bin/tallystick.mjs');
 const PASSPHRASE = 'bench-passphrase';
 // An import slower than this is measured once rather than median-of-N, to spare the shared machine.
 const SLOW_IMPORT_SECONDS = 60;
@@ -37,9 +36,9 @@ function parseArguments(argv) {
     else if (flag === '--seed') options.seed = count();
     else if (flag === '--runs') options.runs = count();
     else if (flag === '--timeout') options.timeoutSeconds = count();
-    else if (flag === '--only' && (text === 'anchors' || text === 'tallystick')) options.only = text;
-    else if (flag === '--only') throw new Error('--only takes anchors or tallystick');
-    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick, --timeout SECONDS)`);
+    else if (flag === '--only' && ['anchors', 'tallystick', 'clearing'].includes(text)) options.only = text;
+    else if (flag === '--only') throw new Error('--only takes anchors, tallystick or clearing');
+    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|clearing, --timeout SECONDS)`);
   }
   return options;
 }
@@ -55,72 +54,6 @@ function ensureBook(options) {
     log(`book: generated ${relative(folder)} (${options.transactions} transactions, ${written.accounts} accounts, seed ${options.seed}) in ${seconds(performance.now() - started)} s`);
   }
   return { folder, journal: join(folder, 'book.journal'), beancount: join(folder, 'book.beancount') };
-}
-
-/**
- * Runs one command as a child process; resolves (never rejects) with its outcome:
- * { ok, seconds, peakKiB, code, stdout, stderr, error }.
- */
-function measure(command, args, { cwd = ROOT, env = {}, timeoutSeconds }) {
-  const timed = existsSync(TIME);
-  const scratch = mkdtempSync(join(tmpdir(), 'tallystick-bench-time-'));
-  const timeFile = join(scratch, 'time.txt');
-  const [program, programArgs] = timed ? [TIME, ['-f', '%e %M', '-o', timeFile, command, ...args]] : [command, args];
-  return new Promise((resolvePromise) => {
-    const started = performance.now();
-    // Detached: the child leads its own process group, so a timeout kills the tool, not just /usr/bin/time.
-    const child = spawn(program, programArgs, { cwd, env: { ...process.env, LEDGER_FILE: '', ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout = [];
-    const stderr = [];
-    child.stdout.on('data', (chunk) => stdout.push(chunk));
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }, timeoutSeconds * 1000);
-    let finished = false;
-    const finish = (code, spawnError) => {
-      // 'error' can be followed by 'close': settle once.
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      const elapsedSeconds = (performance.now() - started) / 1000;
-      const timeText = timed && existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '';
-      rmSync(scratch, { recursive: true, force: true });
-      const usage = /^(\d+(?:\.\d+)?) (\d+)/mu.exec(timeText);
-      const cannotRun = /\/usr\/bin\/time: (cannot run .*)/u.exec(timeText)?.[1];
-      const error = spawnError?.message ?? (timedOut ? `timed out after ${timeoutSeconds} s (killed)` : cannotRun ?? (code === 0 ? undefined : `exit ${code}`));
-      resolvePromise({
-        ok: error === undefined,
-        seconds: elapsedSeconds,
-        peakKiB: usage ? Number(usage[2]) : undefined,
-        code,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        error,
-      });
-    };
-    child.on('error', (error) => finish(-1, error));
-    child.on('close', (code, signal) => finish(code ?? (signal ? 128 : -1)));
-  });
-}
-
-/**
- * Runs `run(index)` up to `runs` times, stopping early when `enough(results)` says so; median of the
- * successful runs' wall times, max of their peaks. The first failure stops the series.
- */
-async function measureRuns(label, runs, run, enough = () => false) {
-  const results = [];
-  for (let index = 0; index < runs && !enough(results); index += 1) {
-    const result = await run(index);
-    if (!result.ok) return { ok: false, runs: results.length + 1, failure: result };
-    results.push(result);
-    log(`  ${label}: run ${index + 1}/${runs} ${seconds(result.seconds * 1000)} s, ${mebibytes(result.peakKiB)} MiB`);
-  }
-  const times = results.map((result) => result.seconds).sort((a, b) => a - b);
-  const peaks = results.map((result) => result.peakKiB).filter((peak) => peak !== undefined);
-  return { ok: true, runs: results.length, seconds: times[Math.floor(times.length / 2)], peakKiB: peaks.length > 0 ? Math.max(...peaks) : undefined };
 }
 
 async function measureAnchors(book, options) {
@@ -293,29 +226,18 @@ function printTable(rows, targets, checks) {
   if (failures.some((row) => row.tool !== 'tallystick' && /cannot run|ENOENT/u.test(row.failure.error))) out('hint: the anchors come from Debian: apt-get install ledger hledger beancount');
 }
 
-function tail(text, lines = 30) {
-  const all = text.trimEnd().split('\n');
-  return (all.length > lines ? [`... (${all.length - lines} lines before)`, ...all.slice(-lines)] : all).join('\n');
-}
-
-function toolVersion(command, args) {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
-  return result.status === 0 ? result.stdout.split('\n')[0].trim() : `${command}: not found`;
-}
-
-function nodeVersion() {
-  return spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-}
-
-const out = (text) => process.stdout.write(`${text}\n`);
-const log = (text) => process.stderr.write(`${text}\n`);
-const seconds = (milliseconds) => (milliseconds / 1000).toFixed(2);
-const mebibytes = (kibibytes) => (kibibytes === undefined ? 'n/a' : (kibibytes / 1024).toFixed(0));
-const relative = (path) => (path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path);
-
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (!existsSync(TIME)) log(`note: ${TIME} is missing, so peak memory is not measured (apt-get install time)`);
+  const booksOk = options.only === 'clearing' ? true : await benchBooks(options);
+  const clearingOk = options.only === undefined || options.only === 'clearing'
+    ? await runClearingBench({ seed: options.seed, runs: options.runs, timeoutSeconds: options.timeoutSeconds })
+    : true;
+  process.exitCode = booksOk && clearingOk ? 0 : 1;
+}
+
+/** The books table: the anchors and Tallystick on the generated book; true when everything ran and agreed. */
+async function benchBooks(options) {
   const book = ensureBook(options);
   const rows = [];
   if (options.only !== 'tallystick') rows.push(...(await measureAnchors(book, options)));
@@ -329,8 +251,7 @@ async function main() {
   out(`Tallystick bench: ${options.transactions} transactions (seed ${options.seed}), ${options.runs} run(s) each, timeout ${options.timeoutSeconds} s per command`);
   out(`${toolVersion('ledger', ['--version'])}; ${toolVersion('hledger', ['--version'])}; ${toolVersion('bean-check', ['--version'])}; node ${nodeVersion()}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
   printTable(rows, targets, checks);
-  const allOk = rows.every((row) => row.ok) && checks.every((check) => check.agree !== false);
-  process.exitCode = allOk ? 0 : 1;
+  return rows.every((row) => row.ok) && checks.every((check) => check.agree !== false);
 }
 
 main().catch((error) => {

@@ -18,3 +18,4 @@ export { type WriteJournalInput, writeJournal } from './formats/journal/write-jo
 export { type BeancountParsedBook, type ParseBeancountOptions, parseBeancount } from './formats/beancount/parse-beancount.js';
 export { type WriteBeancountInput, writeBeancount } from './formats/beancount/write-beancount.js';
 export * from './governance/index.js';
+export * from './clearing/index.js';

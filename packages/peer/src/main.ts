@@ -22,7 +22,7 @@ export async function main(argv: readonly string[], environment: MainEnvironment
   const program = buildProgram(environment, (code) => { exitCode = code; });
   // Subcommands copy these settings only when created after them, so set them on each: otherwise a
   // usage error in a subcommand (`balance --bogus`) exits 1 from inside commander instead of 2, past our output.
-  for (const command of [program, ...program.commands]) {
+  for (const command of allCommands(program)) {
     command.exitOverride();
     command.configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
   }
@@ -176,12 +176,23 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .option('--json', 'machine-readable output')
     .action(async (options) => setExitCode(await (await import('./commands/audit.js')).auditCommand(context(), options)));
 
+  const clear = program.command('clear').description('multilateral clearing: the set-off that cancels the most debt between co-ops, every net position unchanged');
+  clear.command('plan').description('plan the set-off (writes nothing); for now from a CSV of obligations, without a federation')
+    .option('--obligations <file>', 'CSV rows debtor,creditor,amount (header optional): plan for these obligations alone')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/clear.js')).clearPlanCommand(context(), options));
+
   program.command('ui').description('open the app in a browser: serves it and its API on 127.0.0.1 with a per-launch token')
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--app <dir>', 'the built app (default: out/renderer of this checkout)')
     .action(async (options) => (await import('./service/ui-command.js')).uiCommand(context(), options));
 
   return program;
+}
+
+/** The program and every subcommand at any depth (`accounts open`, `clear plan`). */
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
 }
 
 function collect(value: string, previous: string[]): string[] {
