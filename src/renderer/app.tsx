@@ -8,14 +8,14 @@ import { NotCounted } from './not-counted.js';
 import { Onboarding } from './onboarding.js';
 import { Problem } from './problem.js';
 import { RegisterView } from './register.js';
-import { StatementView } from './statement.js';
+import { StatementView, TrialBalanceView } from './statement.js';
 import { TransactionView } from './transaction-detail.js';
 import { useService } from './use-service.js';
 
 /** The overview's failures that mean "nothing founded here yet": the app offers to found a co-op. */
 const UNFOUNDED = new Set(['no_data_folder', 'no_coop']);
 
-type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'lock' | 'notCounted' | 'members' | 'transaction';
+type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'trialBalance' | 'lock' | 'notCounted' | 'members' | 'transaction';
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'accounts', label: 'Accounts' },
@@ -23,12 +23,13 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'add', label: 'Add transaction' },
   { screen: 'balanceSheet', label: 'Balance sheet' },
   { screen: 'incomeStatement', label: 'Income statement' },
+  { screen: 'trialBalance', label: 'Trial balance' },
   { screen: 'lock', label: 'Lock period' },
   { screen: 'notCounted', label: 'Not counted' },
   { screen: 'members', label: 'Members and votes' },
 ];
 
-/** The Books area: Alt+1…8 switch screens from anywhere; every control is reachable with Tab. */
+/** The Books area: Alt+1…9 switch screens from anywhere; every control is reachable with Tab. */
 export function App({ api }: { api: BookApi }) {
   const [screen, setScreen] = useState<Screen>('accounts');
   const [account, setAccount] = useState('');
@@ -69,7 +70,7 @@ export function App({ api }: { api: BookApi }) {
       <header>
         <h1>{books.coopName}</h1>
         <p className="facts">{books.transactionCount} transaction{books.transactionCount === 1 ? '' : 's'}{books.lockedThrough ? ` · locked through ${books.lockedThrough}` : ''}</p>
-        {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entr{books.rejectedCount === 1 ? 'y' : 'ies'} in the documents do not count (unsigned, tampered or not allowed); they are left out of every total. See Not counted (Alt+7).</p>}
+        {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entr{books.rejectedCount === 1 ? 'y' : 'ies'} in the documents do not count (unsigned, tampered or not allowed); they are left out of every total. See Not counted (Alt+8).</p>}
         <nav aria-label="Books">
           {SCREENS.map((item, index) => (
             <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`} onClick={() => setScreen(item.screen)}>
@@ -100,7 +101,8 @@ export function App({ api }: { api: BookApi }) {
         {screen === 'lock' && <LockPeriod api={api} {...(books.lockedThrough ? { lockedThrough: books.lockedThrough } : {})} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
         {screen === 'members' && <MembersVotes api={api} version={version} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
         {screen === 'notCounted' && <NotCounted api={api} version={version} onOpen={open} />}
-        {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView api={api} kind={screen} version={version} />}
+        {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView key={screen} api={api} kind={screen} version={version} today={books.today} />}
+        {screen === 'trialBalance' && <TrialBalanceView api={api} version={version} today={books.today} />}
       </main>
     </>
   );

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,25 @@ describe('the Books screens in a browser', () => {
     await page.keyboard.press('Alt+5');
     await page.getByRole('table', { name: 'Expenses' }).waitFor();
     await shot(page, '6-income-statement');
+    // A chosen period that ends before the flour was bought: nothing spent, and the words say which period.
+    await page.getByRole('combobox', { name: 'Period' }).selectOption('custom');
+    await page.getByLabel('From').fill('2024-01-01');
+    await page.getByLabel('Through').fill('2024-01-04');
+    await page.getByText('Income statement, 2024-01-01 to 2024-01-04').waitFor();
+    expect((await page.getByRole('table', { name: 'Expenses' }).innerText()).replace(/\s+/gu, ' ')).toContain('Total expenses 0');
+    await page.getByLabel('Through').fill('2024-01-31');
+    await page.getByText('Income statement, 2024-01-01 to 2024-01-31').waitFor();
+    expect((await page.getByRole('table', { name: 'Expenses' }).innerText()).replace(/\s+/gu, ' ')).toContain('Ingredients 312.40 USD');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('income-statement-from-2024-01-01-through-2024-01-31.csv');
+    expect(await readFile(await download.path(), 'utf8')).toBe('section,account,commodity,amount\nExpenses,Expenses,USD,312.40\nExpenses,Expenses:Ingredients,USD,312.40\n');
+    await shot(page, '6b-income-statement-january');
+
+    await page.keyboard.press('Alt+6');
+    const trial = page.getByRole('table', { name: 'Trial balance' });
+    await trial.waitFor();
+    expect((await trial.innerText()).replace(/\s+/gu, ' ')).toContain('Total 5000.00 USD 5000.00 USD');
+    await shot(page, '6c-trial-balance');
 
     await page.keyboard.press('Alt+2');
     await page.getByRole('combobox', { name: 'Account for the register' }).fill('Assets:Bank:Checking');
@@ -217,7 +237,7 @@ describe('the Books screens in a browser', () => {
     await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
     expect(await rowText(page, 'Assets:Bank:Checking')).toContain('5000.00 USD');
 
-    await page.keyboard.press('Alt+6');
+    await page.keyboard.press('Alt+7');
     const through = page.getByLabel('Lock through');
     await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-describedby")')).toBe('lock-explained');
     expect(await page.locator('#lock-explained').innerText()).toContain('entries dated on or before it are refused');
@@ -247,7 +267,7 @@ describe('the Books screens in a browser', () => {
     await shot(page, '14-refused-in-lock');
     expect(cli('register', 'Ingredients', '--json')).not.toContain('Late flour');
 
-    await page.keyboard.press('Alt+7');
+    await page.keyboard.press('Alt+8');
     await page.getByText('Every entry in the documents is signed by a member device, intact, and counts.').waitFor();
     expect(await page.locator('.badge').count()).toBe(0);
     await shot(page, '15-not-counted');
@@ -261,7 +281,7 @@ describe('the Books screens in a browser', () => {
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(address);
     await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
-    await page.keyboard.press('Alt+8');
+    await page.keyboard.press('Alt+9');
     await page.getByRole('heading', { name: 'Members and votes', level: 2 }).waitFor();
     const roster = page.getByRole('table', { name: 'Members' });
     expect((await roster.innerText()).replace(/\s+/gu, ' ')).toMatch(/Ana member \(may [^)]*vote[^)]*\) [0-9a-f]{16}… \(this device\)/u);
@@ -285,7 +305,7 @@ describe('the Books screens in a browser', () => {
     const stale = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
     await stale.goto(address);
     await stale.getByRole('table', { name: 'Accounts and balances' }).waitFor();
-    await stale.keyboard.press('Alt+8');
+    await stale.keyboard.press('Alt+9');
     await stale.getByRole('button', { name: 'Vote yes' }).waitFor();
 
     await proposal.getByRole('button', { name: 'Vote yes' }).focus();

@@ -127,3 +127,34 @@ describe('founding a co-op from the app', () => {
     expect([...lines, ...logged].join('\n')).not.toContain('founding-secret');
   });
 });
+
+describe('book service reports', () => {
+  it('reports over a period: the balance sheet as of a date, the income statement and trial balance with CSV', async () => {
+    const folder = join(scratch, 'periods');
+    const periodCli = async (...args: string[]) => {
+      const sink = new Writable({ write(_chunk, _encoding, callback) { callback(); } });
+      expect(await main(['node', 'tallystick', '--data', folder, ...args], { stdout: sink, stderr: sink, env, now })).toBe(0);
+    };
+    await periodCli('init', '--coop', 'Periods', '--member', 'Ana');
+    await periodCli('add', '--date', '2024-01-02', '--description', 'Capital', '--posting', 'Assets:Bank:Checking  100.00 USD', '--posting', 'Equity:Capital');
+    await periodCli('add', '--date', '2024-01-20', '--description', 'Rye', '--posting', 'Expenses:Rye  7.25 USD', '--posting', 'Assets:Bank:Checking');
+    const service = createBookService({ dataDir: folder, env, now, log: (line) => logged.push(line) });
+    const before = value(await service.balanceSheet({ through: '2024-01-10' }));
+    expect(before.period).toBe('as of 2024-01-10');
+    expect(before.csv).toContain('Assets,Assets:Bank:Checking,USD,100.00\n');
+    const after = value(await service.balanceSheet({ through: '2024-01-31' }));
+    expect(after.csv).toContain('Assets,Assets:Bank:Checking,USD,92.75\n');
+    expect(after.csv).toContain('Equity,Current earnings,USD,-7.25\n');
+    const january = value(await service.incomeStatement({ from: '2024-01-15', through: '2024-01-31' }));
+    expect(january.period).toBe('2024-01-15 to 2024-01-31');
+    expect(january.net.amount).toEqual(['-7.25 USD']);
+    expect(value(await service.incomeStatement({ from: '2024-01-01', through: '2024-01-19' })).net.amount).toEqual([]);
+    const trial = value(await service.trialBalance({ through: '2024-01-31' }));
+    expect(trial.totals).toEqual({ debit: ['100.00 USD'], credit: ['100.00 USD'] });
+    expect(trial.csv.split('\n')).toContain('Expenses:Rye,USD,7.25,');
+    for (const bad of [{ from: '2024-02-30' }, { from: '2024-02-01', through: '2024-01-01' }, { through: 7 }]) {
+      const refused = await service.incomeStatement(bad as never);
+      expect(refused.ok ? '' : refused.error.code).toBe('invalid_request');
+    }
+  });
+});

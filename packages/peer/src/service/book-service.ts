@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import {
   type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
-  type Book, TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, registerReport,
+  type Book, TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, quoteCsvField, registerReport,
+  trialBalanceReport,
 } from '@tallystick/core';
 import { readDevicePublicKey, rebuildIndex } from '@tallystick/sync';
 import type { BookView } from '@tallystick/sync/book-index';
@@ -13,12 +14,12 @@ import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
 import { type CommandContext, loadBookView, openFolder, openStore, today } from '../context.js';
 import {
-  describeFailure, readFoundCoopInput, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
+  type ReportPeriod, describeFailure, readFoundCoopInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
 import type {
   AccountTree, BalanceLine, BookApi, Founded, Governance, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
-  TransactionDetail, TransactionInput,
+  TransactionDetail, TransactionInput, TrialBalance,
 } from './protocol.js';
 
 export interface BookServiceOptions {
@@ -81,27 +82,56 @@ export function createBookService(options: BookServiceOptions): BookApi {
         })),
       };
     }),
-    balanceSheet: () => answer(log, async (): Promise<Statement> => {
+    balanceSheet: (request) => answer(log, async (): Promise<Statement> => {
+      const period = readPeriodRequest(request);
       const view = await read();
-      const report = balanceSheetReport(view.reportInput(), { mode: 'tree' });
+      // A balance sheet is a position at one date: only the end of the period matters.
+      const report = balanceSheetReport(view.reportInput(), { mode: 'tree', ...(period.end ? { end: period.end } : {}) });
       const styles = stylesOf(view, report.precisions);
       const [assets, liabilities, equity] = report.sections.map((section) => statementSection(section, styles));
-      const extra: BalanceLine[] = [{ account: CURRENT_EARNINGS_LABEL, name: CURRENT_EARNINGS_LABEL, depth: 0, balance: formatList(negated(report.currentEarnings.total), styles) }];
-      if (report.conversions) extra.push({ account: CONVERSIONS_LABEL, name: CONVERSIONS_LABEL, depth: 0, balance: formatList(negated(report.conversions.total), styles) });
+      const extraRows: CsvRow[] = [[CURRENT_EARNINGS_LABEL, negated(report.currentEarnings.total)]];
+      if (report.conversions) extraRows.push([CONVERSIONS_LABEL, negated(report.conversions.total)]);
+      const extra: BalanceLine[] = extraRows.map(([label, amounts]) => ({ account: label, name: label, depth: 0, balance: formatList(amounts, styles) }));
       return {
         title: 'Balance sheet',
+        period: period.end ? `as of ${period.words.replace(/^.*(?:to|through) /u, '')}` : 'as of today',
         sections: [assets!, liabilities!, { ...equity!, lines: [...equity!.lines, ...extra] }],
         net: { label: 'Assets − liabilities − equity', amount: formatList(report.net.total, styles) },
+        csv: statementCsv(report.sections, { Equity: extraRows }),
       };
     }),
-    incomeStatement: () => answer(log, async (): Promise<Statement> => {
+    incomeStatement: (request) => answer(log, async (): Promise<Statement> => {
+      const period = readPeriodRequest(request);
       const view = await read();
-      const report = incomeStatementReport(view.reportInput(), { mode: 'tree' });
+      const report = incomeStatementReport(view.reportInput(), { mode: 'tree', ...dateRange(period) });
       const styles = stylesOf(view, report.precisions);
       return {
         title: 'Income statement',
+        period: period.words,
         sections: report.sections.map((section) => statementSection(section, styles)),
         net: { label: 'Net income', amount: formatList(negated(report.net.total), styles) },
+        csv: statementCsv(report.sections, {}),
+      };
+    }),
+    trialBalance: (request) => answer(log, async (): Promise<TrialBalance> => {
+      const period = readPeriodRequest(request);
+      const view = await read();
+      const report = trialBalanceReport(view.reportInput(), dateRange(period));
+      const styles = stylesOf(view, report.precisions);
+      const rows = [...report.rows, ...(report.conversions ? [report.conversions] : [])];
+      const csvLines = [['account', 'commodity', 'debit', 'credit']];
+      for (const row of rows) {
+        const commodities = [...new Set([...row.debit, ...row.credit].map((amount) => amount.commodity))].sort();
+        for (const commodity of commodities) {
+          const side = (list: readonly Amount[]) => list.find((amount) => amount.commodity === commodity)?.quantity.toString() ?? '';
+          csvLines.push([row.account, commodity, side(row.debit), side(row.credit)]);
+        }
+      }
+      return {
+        period: period.end ? `balances through ${period.words.replace(/^.*(?:to|through) /u, '')}${period.begin ? `, movements from ${period.begin}` : ''}` : 'balances as of today',
+        lines: rows.map((row) => ({ account: row.account, debit: formatList(row.debit, styles), credit: formatList(row.credit, styles) })),
+        totals: { debit: formatList(report.totals.debit, styles), credit: formatList(report.totals.credit, styles) },
+        csv: csvText(csvLines),
       };
     }),
     checkTransaction: (request) => answer(log, async (): Promise<TransactionCheck> => checkTransaction(readTransactionInput(request), options)),
@@ -276,6 +306,28 @@ function balanceLine(row: BalanceRow, styles: CommodityStyles, sign: 1 | -1): Ba
 
 function statementSection(section: CoreSection, styles: CommodityStyles): StatementSection {
   return { title: section.title, lines: section.rows.map((row) => balanceLine(row, styles, section.displaySign)), total: formatList(section.displaySign === 1 ? section.totals.total : negated(section.totals.total), styles) };
+}
+
+type CsvRow = [string, readonly Amount[]];
+
+/** A statement's rows as CSV, one line per account and commodity, signed as the statement shows them. */
+function statementCsv(sections: readonly CoreSection[], extra: Record<string, readonly CsvRow[]>): string {
+  const lines = [['section', 'account', 'commodity', 'amount']];
+  for (const section of sections) {
+    const rows: CsvRow[] = section.rows.map((row) => [row.account, section.displaySign === 1 ? row.total : negated(row.total)]);
+    for (const [account, amounts] of [...rows, ...(extra[section.title] ?? [])]) {
+      for (const amount of amounts) lines.push([section.title, account, amount.commodity, amount.quantity.toString()]);
+    }
+  }
+  return csvText(lines);
+}
+
+function csvText(lines: readonly (readonly string[])[]): string {
+  return `${lines.map((line) => line.map((field) => quoteCsvField(field, ',')).join(',')).join('\n')}\n`;
+}
+
+function dateRange(period: ReportPeriod): { begin?: ReportPeriod['begin'] & {}; end?: ReportPeriod['end'] & {} } {
+  return { ...(period.begin ? { begin: period.begin } : {}), ...(period.end ? { end: period.end } : {}) };
 }
 
 function formatList(amounts: readonly Amount[], styles: CommodityStyles): string[] {

@@ -68,8 +68,32 @@ export interface StatementSection {
 
 export interface Statement {
   readonly title: string;
+  /** The period in words: "as of 2024-12-31", "2024-01-01 to 2024-12-31", "all dates". */
+  readonly period: string;
   readonly sections: readonly StatementSection[];
   readonly net: { readonly label: string; readonly amount: readonly string[] };
+  /** The same report as CSV (`section,account,commodity,amount`, amounts as exact decimals), for a spreadsheet. */
+  readonly csv: string;
+}
+
+/** A reporting period: both ends inclusive, either may be left out. A balance sheet uses only `through`. */
+export interface PeriodRequest {
+  readonly from?: string;
+  readonly through?: string;
+}
+
+export interface TrialBalanceLine {
+  readonly account: string;
+  readonly debit: readonly string[];
+  readonly credit: readonly string[];
+}
+
+export interface TrialBalance {
+  readonly period: string;
+  readonly lines: readonly TrialBalanceLine[];
+  readonly totals: { readonly debit: readonly string[]; readonly credit: readonly string[] };
+  /** `account,commodity,debit,credit`, exact decimals. */
+  readonly csv: string;
 }
 
 export interface PostingInput {
@@ -243,8 +267,10 @@ export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
   accountTree(): Promise<ServiceResult<AccountTree>>;
   register(request: RegisterRequest): Promise<ServiceResult<Register>>;
-  balanceSheet(): Promise<ServiceResult<Statement>>;
-  incomeStatement(): Promise<ServiceResult<Statement>>;
+  balanceSheet(request?: PeriodRequest): Promise<ServiceResult<Statement>>;
+  incomeStatement(request?: PeriodRequest): Promise<ServiceResult<Statement>>;
+  /** Every account's balance at the end of the period in debit and credit columns (historical, as `trialbalance`). */
+  trialBalance(request?: PeriodRequest): Promise<ServiceResult<TrialBalance>>;
   checkTransaction(request: TransactionInput): Promise<ServiceResult<TransactionCheck>>;
   addTransaction(request: TransactionInput): Promise<ServiceResult<Saved>>;
   reverseTransaction(request: ReverseInput): Promise<ServiceResult<Saved>>;
@@ -264,7 +290,7 @@ export interface BookApi {
 export type BookMethod = keyof BookApi;
 
 export const BOOK_METHODS: readonly BookMethod[] = [
-  'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'checkTransaction', 'addTransaction', 'reverseTransaction',
+  'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'trialBalance', 'checkTransaction', 'addTransaction', 'reverseTransaction',
   'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
 ];
 

@@ -1,5 +1,5 @@
-import { TallystickError } from '@tallystick/core';
-import type { FoundCoopInput, LockInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
+import { type IsoDate, TallystickError, addDays, isIsoDate } from '@tallystick/core';
+import type { PeriodRequest, FoundCoopInput, LockInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
 
 /*
  * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
@@ -18,6 +18,28 @@ function text(value: unknown, field: string, required = true): string {
 function record(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TallystickError('invalid_request', 'the request must be an object');
   return value as Record<string, unknown>;
+}
+
+/** A period as core's reports take it: `begin` included, `end` excluded (the day after `through`). */
+export interface ReportPeriod {
+  readonly begin?: IsoDate;
+  readonly end?: IsoDate;
+  readonly words: string;
+}
+
+export function readPeriodRequest(value: unknown): ReportPeriod {
+  const request: PeriodRequest = value === undefined || value === null ? {} : record(value);
+  const date = (field: 'from' | 'through'): IsoDate | undefined => {
+    const given = request[field];
+    if (given === undefined || given === '') return undefined;
+    if (typeof given !== 'string' || !isIsoDate(given)) throw new TallystickError('invalid_request', `The ${field === 'from' ? 'first' : 'last'} day of the period must be a date like 2024-03-31.`);
+    return given;
+  };
+  const from = date('from');
+  const through = date('through');
+  if (from && through && from > through) throw new TallystickError('invalid_request', `The period starts (${from}) after it ends (${through}).`);
+  const words = from && through ? `${from} to ${through}` : from ? `from ${from}` : through ? `through ${through}` : 'all dates';
+  return { ...(from ? { begin: from } : {}), ...(through ? { end: addDays(through, 1) } : {}), words };
 }
 
 export function readRegisterRequest(value: unknown): RegisterRequest {
