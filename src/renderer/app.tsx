@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { BookApi, Founded } from '../../packages/peer/src/service/protocol.js';
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
+import { ImportWizard } from './import-wizard.js';
 import { LockPeriod } from './lock-period.js';
 import { MembersVotes } from './members-votes.js';
 import { NotCounted } from './not-counted.js';
@@ -15,7 +16,7 @@ import { useService } from './use-service.js';
 /** The overview's failures that mean "nothing founded here yet": the app offers to found a co-op. */
 const UNFOUNDED = new Set(['no_data_folder', 'no_coop']);
 
-type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'trialBalance' | 'lock' | 'notCounted' | 'members' | 'transaction';
+type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'trialBalance' | 'import' | 'lock' | 'notCounted' | 'members' | 'transaction';
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'accounts', label: 'Accounts' },
@@ -27,9 +28,13 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'lock', label: 'Lock period' },
   { screen: 'notCounted', label: 'Not counted' },
   { screen: 'members', label: 'Members and votes' },
+  { screen: 'import', label: 'Import' },
 ];
 
-/** The Books area: Alt+1…9 switch screens from anywhere; every control is reachable with Tab. */
+/** Alt+1…9, then Alt+0 for the tenth screen. */
+const shortcutOf = (index: number) => String((index + 1) % 10);
+
+/** The Books area: Alt+1…9 and Alt+0 switch screens from anywhere; every control is reachable with Tab. */
 export function App({ api }: { api: BookApi }) {
   const [screen, setScreen] = useState<Screen>('accounts');
   const [account, setAccount] = useState('');
@@ -42,7 +47,7 @@ export function App({ api }: { api: BookApi }) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const index = Number(event.key) - 1;
+      const index = event.key === '0' ? 9 : Number(event.key) - 1;
       if (event.altKey && !event.ctrlKey && !event.metaKey && SCREENS[index]) {
         event.preventDefault();
         setScreen(SCREENS[index].screen);
@@ -73,8 +78,8 @@ export function App({ api }: { api: BookApi }) {
         {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entr{books.rejectedCount === 1 ? 'y' : 'ies'} in the documents do not count (unsigned, tampered or not allowed); they are left out of every total. See Not counted (Alt+8).</p>}
         <nav aria-label="Books">
           {SCREENS.map((item, index) => (
-            <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${index + 1}`} onClick={() => setScreen(item.screen)}>
-              {item.label}{item.screen === 'notCounted' && books.rejectedCount > 0 && <span className="badge" aria-label={`: ${books.rejectedCount} not counted`}>{books.rejectedCount}</span>} <kbd>Alt+{index + 1}</kbd>
+            <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${shortcutOf(index)}`} onClick={() => setScreen(item.screen)}>
+              {item.label}{item.screen === 'notCounted' && books.rejectedCount > 0 && <span className="badge" aria-label={`: ${books.rejectedCount} not counted`}>{books.rejectedCount}</span>} <kbd>Alt+{shortcutOf(index)}</kbd>
             </button>
           ))}
         </nav>
@@ -102,6 +107,7 @@ export function App({ api }: { api: BookApi }) {
         {screen === 'members' && <MembersVotes api={api} version={version} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
         {screen === 'notCounted' && <NotCounted api={api} version={version} onOpen={open} />}
         {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView key={screen} api={api} kind={screen} version={version} today={books.today} />}
+        {screen === 'import' && <ImportWizard api={api} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
         {screen === 'trialBalance' && <TrialBalanceView api={api} version={version} today={books.today} />}
       </main>
     </>

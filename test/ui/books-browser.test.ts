@@ -62,6 +62,10 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+function makeTemporaryFolderForUi(): string {
+  return mkdtempSync(join(tmpdir(), 'tallystick-ui-import-'));
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
@@ -329,6 +333,53 @@ describe('the Books screens in a browser', () => {
     const listed = cli('proposals');
     expect(listed).toMatch(/ADOPTED {2}lock the books through 2024-02-29/u);
     expect(listed).toMatch(/yes 1, no 0/u);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('imports a bank CSV through the wizard: columns guessed from the header, previewed, imported once; a broken journal says its line', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(address);
+    await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+    await page.keyboard.press('Alt+0');
+    const files = makeTemporaryFolderForUi();
+    const statement = join(files, 'savings-march.csv');
+    writeFileSync(statement, 'Date;Text;Amount\n05/03/2024;Interest March;1,25\n20/03/2024;Transfer in;200,00\n');
+    await page.getByLabel('File to import').setInputFiles(statement);
+    await page.getByRole('table', { name: 'The first rows of the CSV file' }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Date', exact: true }).inputValue()).toBe('0');
+    expect(await page.getByRole('combobox', { name: 'Amount' }).inputValue()).toBe('2');
+    // Until the date format and the decimal comma are right, the preview says what is wrong, in words and with the line.
+    await expect.poll(async () => page.getByRole('alert').first().innerText()).toMatch(/savings-march\.csv:2:\d+: .*date/iu);
+    await page.getByRole('combobox', { name: 'Date format' }).selectOption('%d/%m/%Y');
+    await page.getByLabel('Amounts use a decimal comma').check();
+    await page.getByRole('textbox', { name: 'Currency' }).fill('USD');
+    await page.getByRole('textbox', { name: "This statement's account" }).fill('Assets:Bank:Savings');
+    await page.getByRole('textbox', { name: 'The other side, until sorted' }).fill('Income:Unsorted');
+    await page.getByText('savings-march.csv (csv): 2 new transactions and 0 declarations.').waitFor();
+    expect((await page.getByRole('table', { name: 'First transactions of the file' }).innerText()).replace(/\s+/gu, ' ')).toContain('2024-03-05 Interest March Assets:Bank:Savings 1.25 USD Income:Unsorted');
+    await shot(page, '40-import-csv-preview');
+    await page.getByRole('button', { name: 'Import…' }).click();
+    await page.getByRole('button', { name: 'Confirm import' }).click();
+    await page.getByText('Imported 2 transactions and 0 declarations from savings-march.csv.').waitFor();
+    expect(cli('balance', '--flat', '--json')).toContain('"account":"Assets:Bank:Savings","commodity":"USD","amount":"201.25"');
+    // The same file again adds nothing, and says so before anything is written.
+    await page.getByLabel('File to import').setInputFiles(statement);
+    await page.getByRole('combobox', { name: 'Date format' }).selectOption('%d/%m/%Y');
+    await page.getByLabel('Amounts use a decimal comma').check();
+    await page.getByRole('textbox', { name: 'Currency' }).fill('USD');
+    await page.getByRole('textbox', { name: "This statement's account" }).fill('Assets:Bank:Savings');
+    await page.getByRole('textbox', { name: 'The other side, until sorted' }).fill('Income:Unsorted');
+    await page.getByText('savings-march.csv (csv): 0 new transactions and 0 declarations; 2 already in the books, skipped.').waitFor();
+    expect(await page.getByRole('button', { name: 'Import…' }).isDisabled()).toBe(true);
+
+    const broken = join(files, 'broken.journal');
+    writeFileSync(broken, '2024-03-10 Paper\n    Expenses:Office  12.00 USD\n    Assets:Bank:Checking  -11.00 USD\n');
+    await page.getByLabel('File to import').setInputFiles(broken);
+    await expect.poll(async () => page.getByRole('alert').first().innerText()).toMatch(/^broken\.journal:1:1: .*(balance|sum)/iu);
+    await shot(page, '41-import-broken-journal');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -23,16 +23,61 @@ export interface ImportOptions {
  * content and its occurrence number among identical transactions of the file).
  */
 export async function importCommand(context: CommandContext, file: string, options: ImportOptions): Promise<void> {
-  const view = await loadBookView(context);
-  const { entries, skipped } = await readNewEntries(context, file, options, view);
-  checkNotLocked(view, entries.flatMap((entry) => {
+  const format = options.format ?? detectFormat(file);
+  const rulesFile = format === 'csv' ? options.rules ?? `${file}.rules` : undefined;
+  const source: ImportSource = {
+    name: file, text: await readText(file), format,
+    ...(rulesFile ? { rules: { name: rulesFile, text: await readText(rulesFile, options.rules === undefined ? `no rules file: pass --rules FILE, or put the rules in ${rulesFile}` : undefined) } } : {}),
+  };
+  await importSource(context, source);
+}
+
+/** A file to import, already read: its name (for messages and `include`), text, format and, for CSV, the rules. */
+export interface ImportSource {
+  readonly name: string;
+  readonly text: string;
+  readonly format: ImportFormat;
+  readonly rules?: { readonly name: string; readonly text: string };
+}
+
+/** What an import would add, checked as the import checks it, without writing anything. */
+export interface ImportPlan {
+  readonly parsed: ParsedBook;
+  readonly entries: NewEntry[];
+  readonly skipped: number;
+  readonly transactionCount: number;
+}
+
+export async function planImport(context: CommandContext, source: ImportSource, view?: BookView): Promise<ImportPlan> {
+  const books = view ?? await loadBookView(context);
+  const parsed = parseSource(source);
+  for (const warning of parsed.warnings) warn(context, `${warning.source.file}:${warning.source.line}: warning: ${warning.message}`);
+  const failures = checkBalanceAssertions(parsed);
+  if (failures.length > 0) {
+    throw new TallystickError('balance_assertion_failed', `${failures.map((failure) => failure.message).join('\n')}\nnothing was imported`);
+  }
+  const { entries, skipped } = newEntriesOf(parsed, source.format, books);
+  checkNotLocked(books, entries.flatMap((entry) => {
     const date = (entry.payload as { date?: string }).date;
     return date ? [{ date, what: entry.kind === 'transaction' ? `"${(entry.payload as { description: string }).description}"` : `a ${entry.kind}` }] : [];
   }));
-  checkAccountsOpen(view, entries.flatMap((entry) => (entry.kind === 'transaction' ? [entry.payload as { date: string; description: string; postings: { account: string }[] }] : [])));
-  const transactionCount = entries.filter((entry) => entry.kind === 'transaction').length;
+  checkAccountsOpen(books, entries.flatMap((entry) => (entry.kind === 'transaction' ? [entry.payload as { date: string; description: string; postings: { account: string }[] }] : [])));
+  return { parsed, entries, skipped, transactionCount: entries.filter((entry) => entry.kind === 'transaction').length };
+}
+
+/**
+ * Imports a source. All or nothing: the whole file is parsed and checked (syntax, balancing, balance
+ * assertions, lock date) before anything is written, and the write itself is atomic. Importing the same
+ * file again adds nothing: each transaction carries an import key (its content and its occurrence number
+ * among identical transactions of the file).
+ */
+export async function importSource(context: CommandContext, source: ImportSource): Promise<void> {
+  const view = await loadBookView(context);
+  let plan: ImportPlan | undefined = await planImport(context, source, view);
+  const { entries, skipped, transactionCount } = plan;
+  plan = undefined; // the parsed file is not needed while writing (a large import needs the memory)
   if (entries.length === 0) {
-    print(context, `Nothing new in ${file}: all ${skipped} entries were imported before.`);
+    print(context, `Nothing new in ${source.name}: all ${skipped} entries were imported before.`);
     return;
   }
   const folder = await openFolder(context);
@@ -43,19 +88,8 @@ export async function importCommand(context: CommandContext, file: string, optio
   } finally {
     await store.close();
   }
-  print(context, `Imported ${transactionCount} transaction${transactionCount === 1 ? '' : 's'} and ${entries.length - transactionCount} declaration${entries.length - transactionCount === 1 ? '' : 's'} from ${file}${skipped > 0 ? ` (${skipped} already present, skipped)` : ''}.`);
-}
-
-/** Parses and checks the whole file; only its new entries outlive this function (a large import needs the memory). */
-async function readNewEntries(context: CommandContext, file: string, options: ImportOptions, view: BookView): Promise<{ entries: NewEntry[]; skipped: number }> {
-  const format = options.format ?? detectFormat(file);
-  const parsed = await parseFile(file, format, options.rules);
-  for (const warning of parsed.warnings) warn(context, `${warning.source.file}:${warning.source.line}: warning: ${warning.message}`);
-  const failures = checkBalanceAssertions(parsed);
-  if (failures.length > 0) {
-    throw new TallystickError('balance_assertion_failed', `${failures.map((failure) => failure.message).join('\n')}\nnothing was imported`);
-  }
-  return newEntriesOf(parsed, format, view);
+  const declarations = entries.length - transactionCount;
+  print(context, `Imported ${transactionCount} transaction${transactionCount === 1 ? '' : 's'} and ${declarations} declaration${declarations === 1 ? '' : 's'} from ${source.name}${skipped > 0 ? ` (${skipped} already present, skipped)` : ''}.`);
 }
 
 export function detectFormat(file: string): ImportFormat {
@@ -66,16 +100,13 @@ export function detectFormat(file: string): ImportFormat {
   throw new TallystickError('unknown_format', `cannot tell the format of ${file} from its extension; pass --format ledger|beancount|csv`);
 }
 
-async function parseFile(file: string, format: ImportFormat, rulesFile: string | undefined): Promise<ParsedBook> {
-  const text = await readText(file);
-  const name = file;
-  switch (format) {
-    case 'ledger': return parseJournal(text, { file: name, readIncludedFile: includeReader });
-    case 'beancount': return parseBeancount(text, { file: name, readIncludedFile: includeReader });
+function parseSource(source: ImportSource): ParsedBook {
+  switch (source.format) {
+    case 'ledger': return parseJournal(source.text, { file: source.name, readIncludedFile: includeReader });
+    case 'beancount': return parseBeancount(source.text, { file: source.name, readIncludedFile: includeReader });
     case 'csv': {
-      const rulesPath = rulesFile ?? `${file}.rules`;
-      const rulesText = await readText(rulesPath, rulesFile === undefined ? `no rules file: pass --rules FILE, or put the rules in ${rulesPath}` : undefined);
-      return importCsv(text, parseCsvRules(rulesText, rulesPath), { file: name });
+      if (!source.rules) throw new TallystickError('csv_rules_missing', `${source.name}: a CSV file needs rules saying which column is what`);
+      return importCsv(source.text, parseCsvRules(source.rules.text, source.rules.name), { file: source.name });
     }
   }
 }

@@ -3,23 +3,24 @@ import { Readable, Writable } from 'node:stream';
 import {
   type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
   type Book, TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, quoteCsvField, registerReport,
-  trialBalanceReport,
+  readCsvRows, trialBalanceReport,
 } from '@tallystick/core';
 import { readDevicePublicKey, rebuildIndex } from '@tallystick/sync';
 import type { BookView } from '@tallystick/sync/book-index';
 import { addCommand, transactionFromFlags } from '../commands/add.js';
+import { type ImportSource, detectFormat, importSource, planImport } from '../commands/import.js';
 import { proposeCommand, voteCommand } from '../commands/governance-write.js';
 import { checkNewPassphrase, initCommand } from '../commands/init.js';
 import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
 import { type CommandContext, loadBookView, openFolder, openStore, today } from '../context.js';
 import {
-  type ReportPeriod, describeFailure, readFoundCoopInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
+  type ReportPeriod, describeFailure, readFoundCoopInput, readImportInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
 import type {
   AccountTree, BalanceLine, BookApi, Founded, Governance, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
-  TransactionDetail, TransactionInput, TrialBalance,
+  TransactionDetail, TransactionInput, TrialBalance, ImportInput, ImportPreview,
 } from './protocol.js';
 
 export interface BookServiceOptions {
@@ -113,6 +114,31 @@ export function createBookService(options: BookServiceOptions): BookApi {
         csv: statementCsv(report.sections, {}),
       };
     }),
+    previewImport: (request) => answer(log, async (): Promise<ImportPreview> => {
+      const input = readImportInput(request);
+      const format = input.format ?? detectFormat(input.fileName);
+      const csv = format === 'csv' ? firstCsvRecords(input) : {};
+      if (format === 'csv' && input.rules === undefined) {
+        return { format, ...csv, ready: false, transactions: 0, declarations: 0, alreadyPresent: 0, sample: [], warnings: [] };
+      }
+      const plan = await planImport(context().context, sourceOf(input, format));
+      return {
+        format, ...csv, ready: true,
+        transactions: plan.transactionCount, declarations: plan.entries.length - plan.transactionCount, alreadyPresent: plan.skipped,
+        sample: plan.parsed.transactions.slice(0, 20).map(({ value }) => ({
+          date: value.date,
+          description: [value.payee, value.description].filter(Boolean).join(' | '),
+          postings: value.postings.map((posting) => ({ account: posting.account, amount: posting.amount ? `${posting.amount.quantity.toString()} ${posting.amount.commodity}` : '' })),
+        })),
+        warnings: plan.parsed.warnings.map((warning) => `${warning.source.file}:${warning.source.line}: ${warning.message}`),
+      };
+    }),
+    importFile: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readImportInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await importSource(command, sourceOf(input, input.format ?? detectFormat(input.fileName)));
+      return { message: output().trim() };
+    })),
     trialBalance: (request) => answer(log, async (): Promise<TrialBalance> => {
       const period = readPeriodRequest(request);
       const view = await read();
@@ -306,6 +332,23 @@ function balanceLine(row: BalanceRow, styles: CommodityStyles, sign: 1 | -1): Ba
 
 function statementSection(section: CoreSection, styles: CommodityStyles): StatementSection {
   return { title: section.title, lines: section.rows.map((row) => balanceLine(row, styles, section.displaySign)), total: formatList(section.displaySign === 1 ? section.totals.total : negated(section.totals.total), styles) };
+}
+
+/** The app's file as the import command's source; the CSV rules are named after the file, as `import` looks for them. */
+function sourceOf(input: ImportInput, format: ImportSource['format']): ImportSource {
+  return { name: input.fileName, text: input.text, format, ...(input.rules !== undefined ? { rules: { name: `${input.fileName}.rules`, text: input.rules } } : {}) };
+}
+
+/** The first records of a CSV file, split by the separator its first line suggests, for the column mapping. */
+function firstCsvRecords(input: ImportInput): { csvRecords: string[][]; csvSeparator: string } {
+  const lines = input.text.replace(/^\uFEFF/u, '').split(/\r?\n/u).slice(0, 12);
+  const count = (separator: string) => lines[0]!.split(separator).length;
+  const csvSeparator = [',', ';', '\t'].reduce((best, separator) => (count(separator) > count(best) ? separator : best), ',');
+  try {
+    return { csvRecords: readCsvRows(lines.join('\n'), { file: input.fileName, separator: csvSeparator }).slice(0, 10).map((row) => [...row.fields]), csvSeparator };
+  } catch {
+    return { csvRecords: lines.filter((line) => line !== '').slice(0, 10).map((line) => line.split(csvSeparator)), csvSeparator };
+  }
 }
 
 type CsvRow = [string, readonly Amount[]];

@@ -22,7 +22,8 @@ export interface BookServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1_000_000;
+// An import sends the file's text: a ten-year journal is ~14 MB.
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.json': 'application/json',

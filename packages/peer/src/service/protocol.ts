@@ -76,6 +76,35 @@ export interface Statement {
   readonly csv: string;
 }
 
+export type ImportFormat = 'ledger' | 'beancount' | 'csv';
+
+/** A file the member chose, read in the app, to preview or import. */
+export interface ImportInput {
+  readonly fileName: string;
+  readonly text: string;
+  /** Detected from the file name when left out. */
+  readonly format?: ImportFormat;
+  /** For CSV: hledger-style rules (the app writes them from the column mapping). */
+  readonly rules?: string;
+  readonly passphrase?: string;
+}
+
+export interface ImportPreview {
+  readonly format: ImportFormat;
+  /** For CSV: the first records as the file splits them, to map columns on. */
+  readonly csvRecords?: readonly (readonly string[])[];
+  /** For CSV: the separator the first line suggests (",", ";" or a tab). */
+  readonly csvSeparator?: string;
+  /** False when a CSV file still needs its column mapping. */
+  readonly ready: boolean;
+  readonly transactions: number;
+  readonly declarations: number;
+  /** Entries of the file the books already hold (imported before): skipped. */
+  readonly alreadyPresent: number;
+  readonly sample: readonly { readonly date: string; readonly description: string; readonly postings: readonly { readonly account: string; readonly amount: string }[] }[];
+  readonly warnings: readonly string[];
+}
+
 /** A reporting period: both ends inclusive, either may be left out. A balance sheet uses only `through`. */
 export interface PeriodRequest {
   readonly from?: string;
@@ -269,6 +298,10 @@ export interface BookApi {
   register(request: RegisterRequest): Promise<ServiceResult<Register>>;
   balanceSheet(request?: PeriodRequest): Promise<ServiceResult<Statement>>;
   incomeStatement(request?: PeriodRequest): Promise<ServiceResult<Statement>>;
+  /** Parses and checks a file as `import` would and says what it would add; writes nothing. */
+  previewImport(request: ImportInput): Promise<ServiceResult<ImportPreview>>;
+  /** Imports a file as `tallystick import` does: all or nothing, the same file twice adds nothing. */
+  importFile(request: ImportInput): Promise<ServiceResult<Saved>>;
   /** Every account's balance at the end of the period in debit and credit columns (historical, as `trialbalance`). */
   trialBalance(request?: PeriodRequest): Promise<ServiceResult<TrialBalance>>;
   checkTransaction(request: TransactionInput): Promise<ServiceResult<TransactionCheck>>;
@@ -290,7 +323,7 @@ export interface BookApi {
 export type BookMethod = keyof BookApi;
 
 export const BOOK_METHODS: readonly BookMethod[] = [
-  'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'trialBalance', 'checkTransaction', 'addTransaction', 'reverseTransaction',
+  'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'trialBalance', 'previewImport', 'importFile', 'checkTransaction', 'addTransaction', 'reverseTransaction',
   'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
 ];
 

@@ -1,5 +1,5 @@
 import { type IsoDate, TallystickError, addDays, isIsoDate } from '@tallystick/core';
-import type { PeriodRequest, FoundCoopInput, LockInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
+import type { ImportInput, PeriodRequest, FoundCoopInput, LockInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
 
 /*
  * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
@@ -40,6 +40,24 @@ export function readPeriodRequest(value: unknown): ReportPeriod {
   if (from && through && from > through) throw new TallystickError('invalid_request', `The period starts (${from}) after it ends (${through}).`);
   const words = from && through ? `${from} to ${through}` : from ? `from ${from}` : through ? `through ${through}` : 'all dates';
   return { ...(from ? { begin: from } : {}), ...(through ? { end: addDays(through, 1) } : {}), words };
+}
+
+/** A file's text may be large (a ten-year journal is ~14 MB); names and rules are small. */
+const MAX_FILE_TEXT = 60 * 1024 * 1024;
+const MAX_RULES_TEXT = 100_000;
+
+export function readImportInput(value: unknown): ImportInput {
+  const request = record(value);
+  const fileName = text(request.fileName, 'The file name').trim();
+  if (fileName === '' || /[\\/]/u.test(fileName)) throw new TallystickError('invalid_request', 'Choose a file to import.');
+  if (typeof request.text !== 'string' || request.text.length > MAX_FILE_TEXT) throw new TallystickError('invalid_request', `The file must be text of at most ${MAX_FILE_TEXT / 1024 / 1024} MiB.`);
+  const format = request.format;
+  if (format !== undefined && format !== 'ledger' && format !== 'beancount' && format !== 'csv') throw new TallystickError('invalid_request', 'The format is ledger, beancount or csv.');
+  if (request.rules !== undefined && (typeof request.rules !== 'string' || request.rules.length > MAX_RULES_TEXT)) throw new TallystickError('invalid_request', 'The CSV rules must be text.');
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return {
+    fileName, text: request.text, ...(format ? { format } : {}), ...(typeof request.rules === 'string' ? { rules: request.rules } : {}), ...(passphrase ? { passphrase } : {}),
+  };
 }
 
 export function readRegisterRequest(value: unknown): RegisterRequest {
