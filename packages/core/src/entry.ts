@@ -5,6 +5,7 @@ import {
   accountJson, assertionJson, commodityJson, genesisJson, lockJson, priceJson, transactionJson,
 } from './payloads.js';
 import { proposalJson, voteJson } from './governance/payloads.js';
+import { FEDERATION_PAYLOADS } from './credit/payloads.js';
 
 /**
  * The signed entry envelope. Every fact in a co-op's documents (a transaction, an account declaration,
@@ -41,6 +42,8 @@ const PAYLOADS = {
   commodity: commodityJson,
   price: priceJson,
   assertion: assertionJson,
+  // A federation's entries (credit/README.md): stored in the federation's documents, never in a co-op's books.
+  ...FEDERATION_PAYLOADS,
 } as const;
 
 export type EntryKind = keyof typeof PAYLOADS;

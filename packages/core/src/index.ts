@@ -19,3 +19,4 @@ export { type BeancountParsedBook, type ParseBeancountOptions, parseBeancount } 
 export { type WriteBeancountInput, writeBeancount } from './formats/beancount/write-beancount.js';
 export * from './governance/index.js';
 export * from './clearing/index.js';
+export * from './credit/index.js';

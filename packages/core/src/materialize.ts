@@ -4,6 +4,7 @@ import { type IsoDate } from './date.js';
 import { type Entry, type EntryBody, type EntryId, isControlKind } from './entry.js';
 import { assert } from './errors.js';
 import { deriveRoster } from './governance/derive-roster.js';
+import { isFederationKind } from './credit/payloads.js';
 import { decodeAmount, decodeTransaction } from './payloads.js';
 import { type Transaction, isBalanced, transactionResidual } from './transaction.js';
 import { formatAmountPlain } from './amount.js';
@@ -39,6 +40,7 @@ export function materialize(input: MaterializeInput): Book {
     const problem = envelopeProblem(entry, genesis as Entry<'genesis'>);
     if (problem) { reject(entry, problem.code, problem.reason); continue; }
     if (entry.body.kind === 'genesis') continue;
+    if (isFederationKind(entry.body.kind)) { reject(entry, 'not_a_book_entry', `a ${entry.body.kind} entry belongs in a federation's documents, not in a co-op's books`); continue; }
     if (isControlKind(entry.body.kind)) control.push(entry);
     else ordinary.push(entry);
   }

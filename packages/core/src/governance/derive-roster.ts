@@ -47,6 +47,8 @@ export function rightNeededFor(kind: EntryKind): Permission | undefined {
     case 'genesis': return undefined;
     case 'proposal': case 'vote': return 'vote';
     case 'transaction': case 'account': case 'commodity': case 'price': case 'assertion': case 'lock': return 'books';
+    // A co-op acts in a federation through a device of a member its roster lets act on credit (credit/README.md).
+    default: return 'credit';
   }
 }
 
