@@ -15,6 +15,8 @@ export async function loadSync(): Promise<typeof import('@tallystick/sync')> {
 export interface CommandContext {
   readonly dataDir: string;
   readonly coop?: string;
+  /** Which federation of the data folder (issue 6), by name or id. */
+  readonly federation?: string;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };

@@ -44,15 +44,17 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .description('Peer-to-peer, local-first double-entry books for cooperatives.')
     .option('--data <dir>', 'data folder (default: $TALLYSTICK_DATA, else the platform app-data folder)')
     .option('--use <coop>', 'which co-op of the data folder, by name or id (default: $TALLYSTICK_COOP, else the first one founded)')
+    .option('--federation <name>', 'which federation of the data folder, by name or id (default: the only one)')
     .showHelpAfterError('(run with --help for usage)');
 
   const context = (): CommandContext => {
-    const options = program.opts<{ data?: string; use?: string }>();
+    const options = program.opts<{ data?: string; use?: string; federation?: string }>();
     const env = environment.env ?? process.env;
     const coop = options.use ?? env.TALLYSTICK_COOP;
     return {
       dataDir: resolveDataDir(options.data, env),
       ...(coop ? { coop } : {}),
+      ...(options.federation ? { federation: options.federation } : {}),
       stdout: environment.stdout ?? process.stdout,
       stderr: environment.stderr ?? process.stderr,
       stdin: environment.stdin ?? process.stdin,
@@ -176,8 +178,69 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .option('--json', 'machine-readable output')
     .action(async (options) => setExitCode(await (await import('./commands/audit.js')).auditCommand(context(), options)));
 
+  const federation = program.command('federation').description('a federation of co-ops extending mutual credit to each other (issue 6)');
+  federation.command('create').description('found a federation with this co-op as its first member')
+    .argument('<name>', 'the federation\'s name')
+    .option('--unit <unit>', 'unit of account as SYMBOL:PLACES, like USD:2 or h:2 (default USD:2)')
+    .option('--coop <card>', 'a founding co-op\'s card (`federation card` on its device); repeat. It becomes a member when it joins', collect, [])
+    .option('--account <account>', 'the account of this co-op\'s books that payments in and out are posted against (default: Equity:Mutual credit)')
+    .action(async (name, options) => (await import('./commands/federation.js')).federationCreateCommand(context(), name, options));
+  federation.command('card').description('print this co-op\'s card, which a federation member needs to invite it')
+    .action(async () => (await import('./commands/federation.js')).federationCardCommand(context()));
+  federation.command('invite').description('invite a co-op by its card')
+    .argument('<card>', 'tallystick-coop:ID:GENESIS:NAME')
+    .action(async (card) => (await import('./commands/federation.js')).federationInviteCommand(context(), card));
+  federation.command('send').description('write the federation\'s document to a file for another member (until replication carries it)')
+    .requiredOption('-o, --out <file>', 'where to write it')
+    .action(async (options) => (await import('./commands/federation.js')).federationSendCommand(context(), options));
+  federation.command('receive').description('merge in a federation\'s document another member sent; posts new settlements to the books')
+    .argument('<file>')
+    .action(async (file) => (await import('./commands/federation.js')).federationReceiveCommand(context(), file));
+  federation.command('join').description('join a federation this co-op is invited to (after receiving its document)')
+    .option('--account <account>', 'the account payments in and out are posted against (default: Equity:Mutual credit)')
+    .action(async (options) => (await import('./commands/federation.js')).federationJoinCommand(context(), options));
+  federation.command('members').description('the federation\'s co-ops and whether each has joined')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/federation.js')).federationMembersCommand(context(), options));
+
+  const credit = program.command('credit').description('credit lines and payments between the co-ops of a federation');
+  credit.command('extend').description('let CO-OP owe this co-op up to AMOUNT (replaces the previous limit)')
+    .argument('<coop>').argument('<amount>')
+    .action(async (coop, amount) => (await import('./commands/credit.js')).creditExtendCommand(context(), coop, amount));
+  credit.command('lines').description('the lines, debts, payments and clearings this co-op is party to')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/credit.js')).creditLinesCommand(context(), options));
+  credit.command('pay').description('pay CO-OP AMOUNT, directly or along a path of lines (raising a debt needs the creditor\'s acceptance)')
+    .argument('<coop>').argument('<amount>')
+    .option('--memo <text>', 'what it is for')
+    .option('--deadline <when>', 'acceptances count until then (default: 7 days from now)')
+    .action(async (coop, amount, options) => (await import('./commands/credit.js')).creditPayCommand(context(), coop, amount, options));
+  credit.command('accept').description('accept a payment that raises what its payer owes this co-op')
+    .argument('<id>', 'payment id or unique prefix')
+    .action(async (id) => (await import('./commands/credit.js')).creditAcceptCommand(context(), id));
+  credit.command('decline').description('decline a payment: it fails and no balance changes')
+    .argument('<id>', 'payment id or unique prefix')
+    .option('--reason <text>', 'why, for the payer')
+    .action(async (id, options) => (await import('./commands/credit.js')).creditDeclineCommand(context(), id, options));
+  credit.command('policy').description('let this co-op\'s always-on peer accept payments from CO-OP (or *) of up to AMOUNT each')
+    .argument('<coop>').argument('<amount>')
+    .action(async (coop, amount) => (await import('./commands/credit.js')).creditPolicyCommand(context(), coop, amount));
+  credit.command('auto-accept').description('accept, signed by this device, the pending payments the policy covers')
+    .action(async () => (await import('./commands/credit.js')).creditAutoAcceptCommand(context()));
+  credit.command('post').description('post settled payments and applied clearings into this co-op\'s books (commands do it as they go)')
+    .action(async () => (await import('./commands/credit.js')).creditPostCommand(context()));
+
   const clear = program.command('clear').description('multilateral clearing: the set-off that cancels the most debt between co-ops, every net position unchanged');
-  clear.command('plan').description('plan the set-off (writes nothing); for now from a CSV of obligations, without a federation')
+  clear.command('propose').description('propose the plan to the co-ops involved (proposing is this co-op\'s consent)')
+    .option('--deadline <when>', 'consents count until then (default: 7 days from now)')
+    .action(async (options) => (await import('./commands/clear.js')).clearProposeCommand(context(), options));
+  clear.command('consent').description('consent to a clearing for this co-op; applied once all involved consent')
+    .argument('<id>', 'clearing id or unique prefix')
+    .action(async (id) => (await import('./commands/clear.js')).clearAnswerCommand(context(), id, true));
+  clear.command('decline').description('decline a clearing: it is not applied, and the next plan leaves this co-op out')
+    .argument('<id>', 'clearing id or unique prefix')
+    .action(async (id) => (await import('./commands/clear.js')).clearAnswerCommand(context(), id, false));
+  clear.command('plan').description('plan the set-off over the federation\'s obligations, or a CSV\'s (writes nothing)')
     .option('--obligations <file>', 'CSV rows debtor,creditor,amount (header optional): plan for these obligations alone')
     .option('--json', 'machine-readable output')
     .action(async (options) => (await import('./commands/clear.js')).clearPlanCommand(context(), options));

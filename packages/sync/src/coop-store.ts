@@ -143,6 +143,19 @@ export class CoopStore {
   }
 
   /**
+   * The catalog's packs that hold control entries (genesis, locks, proposals, votes): what the co-op
+   * shares into a federation so that every member can re-derive its roster (credit/README.md). Packs
+   * are shared whole (a seal signs all of its entries); the CLI writes control entries in packs of their own.
+   */
+  controlPacks(): Record<string, StoredPack> {
+    const shared: Record<string, StoredPack> = {};
+    for (const [key, value] of Object.entries(this.catalogHandle.doc().entries ?? {})) {
+      if (checkPack(key, value).some((checked) => checked.ok && isControlKind(checked.entry.body.kind))) shared[key] = value;
+    }
+    return shared;
+  }
+
+  /**
    * Signs new entries written together (an add, an import) with consecutive batch positions: one seal
    * per pack they will be stored in (a day of a month, or the catalog), so a batch costs a signature
    * per day rather than per entry.
@@ -439,7 +452,7 @@ async function readJsonBatch(path: string): Promise<PendingBatch | undefined> {
 }
 
 /** Packs entries (one pack per seal, one for those signed alone) under the hash of each pack's text, so that writing the same pack twice changes nothing. */
-function packs(entries: readonly Entry[]): Record<string, StoredPack> {
+export function packs(entries: readonly Entry[]): Record<string, StoredPack> {
   const { seals, alone } = sealGroups(entries);
   const result: Record<string, StoredPack> = {};
   for (const group of [...(alone.length > 0 ? [alone] : []), ...seals.values()]) {
@@ -449,10 +462,10 @@ function packs(entries: readonly Entry[]): Record<string, StoredPack> {
   return result;
 }
 
-type PackCheck = { ok: true; entry: Entry } | { ok: false; id: string; code: EntryRejection; reason: string; line?: number };
+export type PackCheck = { ok: true; entry: Entry } | { ok: false; id: string; code: EntryRejection; reason: string; line?: number };
 
 /** Every entry of a stored pack, checked; entries in `known` (verified before, by id) are not checked again. */
-function checkPack(key: string, value: unknown, known?: ReadonlyMap<string, Entry>): PackCheck[] {
+export function checkPack(key: string, value: unknown, known?: ReadonlyMap<string, Entry>): PackCheck[] {
   const decoded = decodePack(value);
   const knownEntry = (id: string) => known?.get(id);
   if (decoded.form === 'sealed') return checkSealedEntries(decoded.texts, decoded, crypto, knownEntry);

@@ -17,6 +17,16 @@ export interface DataFolderConfig {
   version: 1;
   defaultCoop?: string;
   coops: Record<string, { name: string; catalog: string; genesis: string }>;
+  /** Federations of co-ops this folder holds (issue 6): the federation's document, and per member co-op here, the account its credit postings go against. */
+  federations?: Record<string, FederationRecord>;
+}
+
+export interface FederationRecord {
+  name: string;
+  document: string;
+  genesis: string;
+  /** co-op id → the account of its books that payments in and out are posted against. */
+  accounts: Record<string, string>;
 }
 
 export class DataFolder {

@@ -6,3 +6,4 @@ export * from './documents.js';
 export * from './coop-store.js';
 export * from './book-index.js';
 export * from './parallel-prepare.js';
+export * from './federation-store.js';

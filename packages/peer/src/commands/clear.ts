@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { type ClearingPlan, TallystickError, clearedFraction, planClearing, readObligationsCsv, renderClearingPlan } from '@tallystick/core';
+import {
+  type ClearingPlan, TallystickError, clearedFraction, excludedFromClearing, planClearing, planFederationClearing, readObligationsCsv, renderClearingPlan, setOffsOf,
+} from '@tallystick/core';
 import { type CommandContext, print } from '../context.js';
+import { idByPrefix, nameOf, withFederation, writeFederationEntries } from '../credit-session.js';
+import { deadlineOf } from './governance-write.js';
 
 export interface ClearPlanOptions {
   obligations?: string;
@@ -8,19 +12,61 @@ export interface ClearPlanOptions {
 }
 
 /**
- * `clear plan --obligations FILE.csv`: the multilateral set-off for the obligations in the file alone,
- * no federation needed (for a federation weighing clearing before it starts, and for benchmarks).
- * Nothing is written. Planning from a federation's own obligations comes with federations.
+ * `clear plan`: the multilateral set-off over the federation's current obligations (leaving out the
+ * co-ops that declined the last proposal), or, with `--obligations FILE.csv`, for the obligations in
+ * the file alone, no federation needed (for a federation weighing clearing before it starts, and for
+ * benchmarks). Nothing is written.
  */
 export async function clearPlanCommand(context: CommandContext, options: ClearPlanOptions): Promise<void> {
   if (options.obligations === undefined) {
-    throw new TallystickError('no_obligations',
-      'clear plan needs --obligations FILE.csv (rows debtor,creditor,amount): planning from a federation\'s own obligations comes with federations, which do not exist yet');
+    await withFederation(context, async (session) => {
+      const { federation } = session.federation.read();
+      const excluded = excludedFromClearing(federation);
+      const plan = planFederationClearing(federation, excluded);
+      if (!plan) throw new TallystickError('no_obligations', `no co-op of federation "${federation.name}" owes another${excluded.length > 0 ? ` (leaving out ${excluded.map((id) => nameOf(federation, id)).join(', ')}, who declined the last clearing)` : ''}: there is nothing to clear`);
+      if (options.json) print(context, JSON.stringify({ ...clearingPlanJson(plan), excluded: excluded.map((id) => nameOf(federation, id)) }));
+      else {
+        if (excluded.length > 0) print(context, `Leaving out ${excluded.map((id) => nameOf(federation, id)).join(', ')}, who declined the last clearing.`);
+        context.stdout.write(renderClearingPlan(plan));
+      }
+    });
+    return;
   }
   const file = options.obligations;
   const plan = planClearing(readObligationsCsv(await readObligationsText(file), { file }));
   if (options.json) print(context, JSON.stringify(clearingPlanJson(plan)));
   else context.stdout.write(renderClearingPlan(plan));
+}
+
+/** `clear propose`: the plan, as a proposal each involved co-op consents to or declines; proposing is this co-op's consent. */
+export async function clearProposeCommand(context: CommandContext, options: { deadline?: string }): Promise<void> {
+  await withFederation(context, async (session) => {
+    const before = session.federation.read().federation;
+    const pending = before.clearings.find((clearing) => clearing.status === 'pending');
+    if (pending) throw new TallystickError('clearing_pending', `clearing ${pending.id.slice(0, 12)} is still waiting for consent (until ${pending.deadline}); nothing was written`);
+    const plan = planFederationClearing(before);
+    const setOffs = plan ? setOffsOf(before, plan) : [];
+    if (setOffs.length === 0) throw new TallystickError('nothing_to_clear', `no debt of federation "${before.name}" can be cleared now (no cycle of debts); nothing was written`);
+    const { written, federation } = await writeFederationEntries(session, [{
+      kind: 'clearing-proposal',
+      payload: { setOffs: setOffs.map((item) => ({ debtor: item.debtor, creditor: item.creditor, amount: item.amount.toString() })), deadline: deadlineOf(options.deadline, context.now()) },
+    }]);
+    const clearing = federation.clearings.find((item) => item.id === written[0]!.id)!;
+    print(context, `Proposed clearing ${clearing.id.slice(0, 12)}: ${plan!.cleared.toString(federation.unit.scale)} ${federation.unit.commodity} of debt set off among ${clearing.involved.map((id) => nameOf(federation, id)).join(', ')}, until ${clearing.deadline}.`);
+    const waiting = clearing.involved.filter((id) => !clearing.consented.includes(id)).map((id) => nameOf(federation, id));
+    if (waiting.length > 0) print(context, `Waiting for ${waiting.join(', ')} to consent (\`tallystick clear consent ${clearing.id.slice(0, 12)}\`).`);
+  });
+}
+
+export async function clearAnswerCommand(context: CommandContext, id: string, consent: boolean): Promise<void> {
+  await withFederation(context, async (session) => {
+    const proposal = idByPrefix(session.federation.read().federation.clearings, id, 'clearing');
+    const { federation } = await writeFederationEntries(session, [{ kind: consent ? 'clearing-consent' : 'clearing-decline', payload: { proposal: proposal.id } }]);
+    const clearing = federation.clearings.find((item) => item.id === proposal.id)!;
+    print(context, `${consent ? 'Consented to' : 'Declined'} clearing ${proposal.id.slice(0, 12)} for ${session.store.name}: it is ${clearing.status}${clearing.reason ? ` (${clearing.reason})` : ''}.`);
+    if (clearing.status === 'applied') print(context, 'Applied on every replica that holds these entries; the set-offs are posted to the books.');
+    if (!consent) print(context, 'A new plan (`tallystick clear plan`) leaves this co-op out.');
+  });
 }
 
 async function readObligationsText(file: string): Promise<string> {

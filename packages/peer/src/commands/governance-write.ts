@@ -139,7 +139,7 @@ function deviceKeyOf(text: string): string {
 }
 
 /** The deadline as a UTC instant: ISO date-time (with a zone), or a date (its end, UTC); 7 days from now by default. */
-function deadlineOf(text: string | undefined, now: Date): string {
+export function deadlineOf(text: string | undefined, now: Date): string {
   if (text === undefined) return new Date(now.getTime() + WEEK_MS).toISOString();
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/u.test(text);
   const instant = new Date(dateOnly ? `${text}T23:59:59Z` : text);
