@@ -94,10 +94,10 @@ describe('tallystick clear plan', () => {
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 
-  it('says that federations come later when no --obligations is given, and names a missing file', async () => {
+  it('plans over a federation\'s obligations when no --obligations is given (none here), and names a missing file', async () => {
     const bare = await runTallystick(data, ['clear', 'plan']);
     expect(bare.code).toBe(1);
-    expect(bare.stderr).toBe('tallystick: clear plan needs --obligations FILE.csv (rows debtor,creditor,amount): planning from a federation\'s own obligations comes with federations, which do not exist yet\n');
+    expect(bare.stderr).toBe(`tallystick: no Tallystick data in ${data}: run \`tallystick init --coop NAME --member NAME\` first, or pass --data DIR\n`);
     const missing = await runTallystick(data, ['clear', 'plan', '--obligations', join(work, 'nowhere.csv')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`tallystick: ${join(work, 'nowhere.csv')}: no such file\n`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
-  type ClearingPlan, TallystickError, clearedFraction, excludedFromClearing, planClearing, planFederationClearing, readObligationsCsv, renderClearingPlan, setOffsOf,
+  type ClearingPlan, TallystickError, clearedFraction, instantKey, excludedFromClearing, planClearing, planFederationClearing, readObligationsCsv, renderClearingPlan, setOffsOf,
 } from '@tallystick/core';
 import { type CommandContext, print } from '../context.js';
 import { idByPrefix, nameOf, withFederation, writeFederationEntries } from '../credit-session.js';
@@ -42,7 +42,8 @@ export async function clearPlanCommand(context: CommandContext, options: ClearPl
 export async function clearProposeCommand(context: CommandContext, options: { deadline?: string }): Promise<void> {
   await withFederation(context, async (session) => {
     const before = session.federation.read().federation;
-    const pending = before.clearings.find((clearing) => clearing.status === 'pending');
+    // A pending proposal past its deadline expires with the next entry: this proposal.
+    const pending = before.clearings.find((clearing) => clearing.status === 'pending' && instantKey(clearing.deadline) >= instantKey(context.now().toISOString()));
     if (pending) throw new TallystickError('clearing_pending', `clearing ${pending.id.slice(0, 12)} is still waiting for consent (until ${pending.deadline}); nothing was written`);
     const plan = planFederationClearing(before);
     const setOffs = plan ? setOffsOf(before, plan) : [];
