@@ -359,7 +359,8 @@ describe('the Books screens in a browser', () => {
     await page.getByRole('textbox', { name: "This statement's account" }).fill('Assets:Bank:Savings');
     await page.getByRole('textbox', { name: 'The other side, until sorted' }).fill('Income:Unsorted');
     await page.getByText('savings-march.csv (csv): 2 new transactions and 0 declarations.').waitFor();
-    expect((await page.getByRole('table', { name: 'First transactions of the file' }).innerText()).replace(/\s+/gu, ' ')).toContain('2024-03-05 Interest March Assets:Bank:Savings 1.25 USD Income:Unsorted');
+    // Each change of the mapping previews again: wait for the one with every field filled in.
+    await expect.poll(async () => (await page.getByRole('table', { name: 'First transactions of the file' }).innerText()).replace(/\s+/gu, ' ')).toContain('2024-03-05 Interest March Assets:Bank:Savings 1.25 USD Income:Unsorted');
     await shot(page, '40-import-csv-preview');
     await page.getByRole('button', { name: 'Import…' }).click();
     await page.getByRole('button', { name: 'Confirm import' }).click();
