@@ -1,6 +1,6 @@
-import { useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { BookApi } from '../../packages/peer/src/service/protocol.js';
+import type { BookApi, RegisterLine } from '../../packages/peer/src/service/protocol.js';
 import { AccountInput } from './account-input.js';
 import { Problem } from './problem.js';
 import { useService } from './use-service.js';
@@ -19,25 +19,51 @@ export function RegisterView({ api, accounts, account, version, onChoose, onOpen
   );
 }
 
+/** Rows come from the service a window at a time (a register of 100,000 rows would be ~25 MB at once). */
+const PAGE_ROWS = 200;
+
 /** Each row takes focus (Tab, or ↓/↑ from row to row); Enter or a click opens its transaction. */
 function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account: string; version: number; onOpen: (transactionId: string) => void }) {
-  const [register] = useService(() => api.register({ account }), `${account}:${version}`);
+  const [register] = useService(() => api.register({ account, offset: 0, limit: PAGE_ROWS }), `${account}:${version}`);
   const scroller = useRef<HTMLDivElement>(null);
-  const lines = register.state === 'ready' ? register.value.lines : [];
-  const virtualizer = useVirtualizer({ count: lines.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT_PX, overscan: 20 });
+  const [pages, setPages] = useState<ReadonlyMap<number, readonly RegisterLine[]>>(new Map());
+  const asked = useRef(new Set<number>());
+  useEffect(() => {
+    asked.current = new Set([0]);
+    setPages(register.state === 'ready' ? new Map([[0, register.value.lines]]) : new Map());
+  }, [register]);
+  const total = register.state === 'ready' ? register.value.total : 0;
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT_PX, overscan: 20 });
+  const items = virtualizer.getVirtualItems();
+  const firstPage = Math.floor((items[0]?.index ?? 0) / PAGE_ROWS);
+  const lastPage = Math.floor((items.at(-1)?.index ?? 0) / PAGE_ROWS);
+  useEffect(() => {
+    if (register.state !== 'ready') return;
+    for (let page = firstPage; page <= lastPage; page += 1) {
+      if (asked.current.has(page)) continue;
+      asked.current.add(page);
+      void api.register({ account, offset: page * PAGE_ROWS, limit: PAGE_ROWS }).then((result) => {
+        if (result.ok) setPages((loaded) => new Map(loaded).set(page, result.value.lines));
+        else asked.current.delete(page);
+      });
+    }
+  }, [api, account, register, firstPage, lastPage]);
+  const lineAt = (index: number) => pages.get(Math.floor(index / PAGE_ROWS))?.[index % PAGE_ROWS];
   if (register.state === 'loading') return <p aria-busy="true">Loading the register…</p>;
   if (register.state === 'failed') return <Problem error={register.error} />;
-  if (lines.length === 0) return <p>No postings to {account} yet.</p>;
+  if (total === 0) return <p>No postings to {account} yet.</p>;
   return (
-    <div role="table" aria-label={`Register of ${account}`} aria-rowcount={lines.length + 1} className="register">
+    <div role="table" aria-label={`Register of ${account}`} aria-rowcount={total + 1} className="register">
       <div role="row" className="register-row register-head" aria-rowindex={1}>
         <span role="columnheader">Date</span><span role="columnheader">Description</span><span role="columnheader">Account</span>
         <span role="columnheader" className="amount">Amount</span><span role="columnheader" className="amount">Balance</span>
       </div>
       <div ref={scroller} className="register-scroll" aria-label="Register rows: Tab to a row, ↓/↑ to move, Enter to open">
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
-            const line = lines[item.index]!;
+          {items.map((item) => {
+            const line = lineAt(item.index);
+            const position = { position: 'absolute', top: 0, left: 0, right: 0, height: `${ROW_HEIGHT_PX}px`, transform: `translateY(${item.start}px)` } as const;
+            if (!line) return <div key={item.key} role="row" aria-rowindex={item.index + 2} aria-busy="true" className="register-row" style={position}><span role="cell">…</span></div>;
             return (
               <div
                 key={item.key} role="row" aria-rowindex={item.index + 2} className="register-row" tabIndex={0} data-transaction={line.transactionId}
@@ -48,12 +74,12 @@ function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account
                   if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
                   event.preventDefault();
                   const wanted = item.index + (event.key === 'ArrowDown' ? 1 : -1);
-                  if (wanted < 0 || wanted >= lines.length) return;
+                  if (wanted < 0 || wanted >= total) return;
                   virtualizer.scrollToIndex(wanted);
                   // The row may only now be rendered: focus it after React has painted it.
                   requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[aria-rowindex="${wanted + 2}"]`)?.focus());
                 }}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: `${ROW_HEIGHT_PX}px`, transform: `translateY(${item.start}px)` }}>
+                style={position}>
                 <span role="cell">{line.date}</span>
                 <span role="cell" title={line.transactionId}>{line.description}</span>
                 <span role="cell">{line.account}</span>

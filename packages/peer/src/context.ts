@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { TallystickError } from '@tallystick/core';
 import type { CoopStore, NodeEntrySigner } from '@tallystick/sync';
 // The cold-report fast path loads neither Automerge nor the store: only these two small modules.
-import { type BookView, readCurrentIndex } from '@tallystick/sync/book-index';
+import { type BookView, indexStateKey, readCurrentIndex } from '@tallystick/sync/book-index';
 import { DataFolder, defaultDataDir } from '@tallystick/sync/data-folder';
 
 /** The store and everything Automerge, loaded only by commands that need the documents. */
@@ -113,6 +113,25 @@ export async function loadBookView(context: CommandContext): Promise<BookView> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `loadBookView` for a long-running process: the view read last is kept while the documents and the
+ * index stay as they were (a 100k book's index takes ~0.4 s to read and check, every screen asks for it).
+ */
+export function cachedBookViews(): (context: CommandContext) => Promise<BookView> {
+  let cached: { key: string; view: BookView } | undefined;
+  return async (context) => {
+    const folder = await openFolder(context);
+    const coopId = folder.coopId(context.coop);
+    const key = (await hasPendingBatches(folder)) ? undefined : await indexStateKey(folder, coopId);
+    if (key !== undefined && cached?.key === key) return cached.view;
+    const view = await loadBookView(context);
+    // Kept only if nothing changed while it was read (a write or a peer's change in between would make it stale).
+    const after = (await hasPendingBatches(folder)) ? undefined : await indexStateKey(folder, coopId);
+    cached = key !== undefined && after === key ? { key, view } : undefined;
+    return view;
+  };
 }
 
 async function hasPendingBatches(folder: DataFolder): Promise<boolean> {

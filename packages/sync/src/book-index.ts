@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type GovernanceSummary, type IsoDate,
@@ -90,6 +90,17 @@ export function indexPaths(folder: DataFolder, coopId: string): { entries: strin
  * The fast path: the book as of the current storage state, from the index alone (no Automerge load),
  * or undefined when the index is missing, stale or damaged.
  */
+/**
+ * What a long-running reader (the app's service) may key a cached view on: the storage fingerprint and
+ * the index file's size and time. Any document change, from any process or peer, changes the first; a
+ * rewritten index the second.
+ */
+export async function indexStateKey(folder: DataFolder, coopId: string): Promise<string> {
+  const fingerprint = await new FileStorageAdapter(folder.storageDir).fingerprint();
+  const report = await stat(indexPaths(folder, coopId).report).catch(() => undefined);
+  return `${coopId}:${fingerprint}:${report ? `${report.size}:${report.mtimeMs}` : 'none'}`;
+}
+
 export async function readCurrentIndex(folder: DataFolder, coopId: string): Promise<BookView | undefined> {
   const index = await readCurrentReportIndex(folder, coopId);
   return index ? viewOfIndex(index) : undefined;

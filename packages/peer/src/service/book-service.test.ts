@@ -62,6 +62,11 @@ describe('book service', () => {
     const register = value(await service.register({ account: 'Assets:Bank' }));
     expect(register.lines.map((line) => [line.description, line.amount, line.balance])).toEqual([['Capital', '100.00 USD', ['100.00 USD']], ['Flour', '-12.50 USD', ['87.50 USD']]]);
     expect(value(await service.register({ account: 'Assets:Ban' })).lines).toEqual([]);
+    // A window of a register: the running balance is the whole register's, whichever rows are asked for.
+    expect(value(await service.register({ account: 'Assets:Bank', offset: 1, limit: 5 }))).toMatchObject({ total: 2, offset: 1, lines: [{ description: 'Flour', balance: ['87.50 USD'] }] });
+    expect(value(await service.register({ account: 'Assets:Bank', offset: 2, limit: 5 })).lines).toEqual([]);
+    const badWindow = await service.register({ account: 'Assets:Bank', offset: -1 });
+    expect(badWindow.ok ? '' : badWindow.error.code).toBe('invalid_request');
     const sheet = value(await service.balanceSheet());
     expect(sheet.sections.map((section) => [section.title, section.total])).toEqual([['Assets', ['87.50 USD']], ['Liabilities', []], ['Equity', ['87.50 USD']]]);
     expect(value(await service.incomeStatement()).net).toEqual({ label: 'Net income', amount: ['-12.50 USD'] });

@@ -13,7 +13,7 @@ import { proposeCommand, voteCommand } from '../commands/governance-write.js';
 import { checkNewPassphrase, initCommand } from '../commands/init.js';
 import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
-import { type CommandContext, loadBookView, openFolder, openStore, today } from '../context.js';
+import { type CommandContext, cachedBookViews, openFolder, openStore, today } from '../context.js';
 import {
   type ReportPeriod, describeFailure, readFoundCoopInput, readImportInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
@@ -48,7 +48,9 @@ export function createBookService(options: BookServiceOptions): BookApi {
     return next;
   };
   const context = (passphrase?: string): { context: CommandContext; output: () => string } => commandContext(options, log, passphrase);
-  const read = async (): Promise<BookView> => loadBookView(context().context);
+  const loadView = cachedBookViews();
+  const read = async (): Promise<BookView> => loadView(context().context);
+  let registers: { view: BookView; account: string; report: ReturnType<typeof registerReport>; styles: CommodityStyles } | undefined;
 
   return {
     overview: () => answer(log, async (): Promise<Overview> => {
@@ -71,13 +73,17 @@ export function createBookService(options: BookServiceOptions): BookApi {
       return { lines: report.rows.map((row) => balanceLine(row, styles, 1)), total: formatList(report.totals.total, styles) };
     }),
     register: (request) => answer(log, async (): Promise<Register> => {
-      const { account } = readRegisterRequest(request);
+      const { account, offset = 0, limit } = readRegisterRequest(request);
       const view = await read();
-      const report = registerReport(view.reportInput(), { accountPattern: `^${escapeRegExp(account)}(:|$)` });
-      const styles = stylesOf(view, report.precisions);
+      // A long register is read a window at a time: the report is computed once per view and account.
+      if (registers?.view !== view || registers.account !== account) {
+        const report = registerReport(view.reportInput(), { accountPattern: `^${escapeRegExp(account)}(:|$)` });
+        registers = { view, account, report, styles: stylesOf(view, report.precisions) };
+      }
+      const { report, styles } = registers;
       return {
-        account,
-        lines: report.rows.map((row) => ({
+        account, total: report.rows.length, offset,
+        lines: report.rows.slice(offset, limit === undefined ? undefined : offset + limit).map((row) => ({
           date: row.date, description: row.description ?? '', transactionId: row.transactionId ?? '', account: row.account,
           amount: formatAmount(row.amount, styles), balance: formatList(row.runningTotal, styles),
         })),

@@ -43,6 +43,9 @@ export interface AccountTree {
 export interface RegisterRequest {
   /** Exactly this account and its subaccounts. */
   readonly account: string;
+  /** The rows wanted, for a screen that shows a window of a long register: from `offset`, at most `limit` (default: all). */
+  readonly offset?: number;
+  readonly limit?: number;
 }
 
 export interface RegisterLine {
@@ -56,6 +59,9 @@ export interface RegisterLine {
 
 export interface Register {
   readonly account: string;
+  /** Rows in the whole register; `lines` are those from `offset`. */
+  readonly total: number;
+  readonly offset: number;
   readonly lines: readonly RegisterLine[];
 }
 

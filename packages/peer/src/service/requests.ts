@@ -61,9 +61,18 @@ export function readImportInput(value: unknown): ImportInput {
 }
 
 export function readRegisterRequest(value: unknown): RegisterRequest {
-  const account = text(record(value).account, 'The account').trim();
+  const request = record(value);
+  const account = text(request.account, 'The account').trim();
   if (account === '') throw new TallystickError('invalid_request', 'Choose an account to see its register.');
-  return { account };
+  const count = (field: 'offset' | 'limit') => {
+    const given = request[field];
+    if (given === undefined) return undefined;
+    if (typeof given !== 'number' || !Number.isSafeInteger(given) || given < 0) throw new TallystickError('invalid_request', `${field} must be a whole number of rows`);
+    return given;
+  };
+  const offset = count('offset');
+  const limit = count('limit');
+  return { account, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}) };
 }
 
 export function readTransactionInput(value: unknown): TransactionInput {
