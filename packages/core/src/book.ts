@@ -6,6 +6,7 @@ import { type Transaction } from './transaction.js';
 import { type ProposalRecord } from './governance/derive-roster.js';
 import { type RosterChange } from './governance/replay.js';
 import { type Roster } from './governance/roster.js';
+import { type TimebankBook } from './timebank/records.js';
 
 /** A transaction that counts, with where it came from. */
 export interface RecordedTransaction {
@@ -99,5 +100,7 @@ export interface Book {
   /** Reversed transaction id → id of the reversal that counts. */
   readonly reversedBy: ReadonlyMap<EntryId, EntryId>;
   readonly governance: GovernanceSummary;
+  /** The time bank: balances, exchanges, offers and requests (timebank/README.md). */
+  readonly timebank: TimebankBook;
   readonly rejected: readonly RejectedEntry[];
 }

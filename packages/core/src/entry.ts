@@ -6,6 +6,9 @@ import {
 } from './payloads.js';
 import { proposalJson, voteJson } from './governance/payloads.js';
 import { FEDERATION_PAYLOADS } from './credit/payloads.js';
+import {
+  communityTransferJson, exchangeConfirmJson, exchangeDeclineJson, exchangeJson, listingCloseJson, listingJson,
+} from './timebank/payloads.js';
 
 /**
  * The signed entry envelope. Every fact in a co-op's documents (a transaction, an account declaration,
@@ -44,6 +47,13 @@ const PAYLOADS = {
   assertion: assertionJson,
   // A federation's entries (credit/README.md): stored in the federation's documents, never in a co-op's books.
   ...FEDERATION_PAYLOADS,
+  // The time bank (timebank/README.md): dated, so they live in the month's period document.
+  listing: listingJson,
+  'listing-close': listingCloseJson,
+  exchange: exchangeJson,
+  'exchange-confirm': exchangeConfirmJson,
+  'exchange-decline': exchangeDeclineJson,
+  'community-transfer': communityTransferJson,
 } as const;
 
 export type EntryKind = keyof typeof PAYLOADS;

@@ -20,3 +20,4 @@ export { type WriteBeancountInput, writeBeancount } from './formats/beancount/wr
 export * from './governance/index.js';
 export * from './clearing/index.js';
 export * from './credit/index.js';
+export * from './timebank/index.js';

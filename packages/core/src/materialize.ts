@@ -8,6 +8,9 @@ import { isFederationKind } from './credit/payloads.js';
 import { decodeAmount, decodeTransaction } from './payloads.js';
 import { type Transaction, isBalanced, transactionResidual } from './transaction.js';
 import { formatAmountPlain } from './amount.js';
+import { materializeTimebank } from './timebank/materialize-timebank.js';
+import { isTimebankKind } from './timebank/payloads.js';
+import { emptyTimebank } from './timebank/records.js';
 
 /**
  * The materializer: from every entry found in a co-op's documents (already hash- and signature-checked
@@ -35,6 +38,7 @@ export function materialize(input: MaterializeInput): Book {
   const genesisBody = genesis.body as EntryBody<'genesis'>;
   const control: Entry[] = [];
   const ordinary: Entry[] = [];
+  const timebank: Entry[] = [];
 
   for (const entry of entries) {
     const problem = envelopeProblem(entry, genesis as Entry<'genesis'>);
@@ -42,6 +46,7 @@ export function materialize(input: MaterializeInput): Book {
     if (entry.body.kind === 'genesis') continue;
     if (isFederationKind(entry.body.kind)) { reject(entry, 'not_a_book_entry', `a ${entry.body.kind} entry belongs in a federation's documents, not in a co-op's books`); continue; }
     if (isControlKind(entry.body.kind)) control.push(entry);
+    else if (isTimebankKind(entry.body.kind)) timebank.push(entry);
     else ordinary.push(entry);
   }
   // Who may write what, at each basis: the roster derived from the control entries (governance/README.md).
@@ -56,6 +61,9 @@ export function materialize(input: MaterializeInput): Book {
     if (problem) reject(entry, problem.code, problem.reason);
   }
   builder.finishReversalsAndClosures(reject);
+  // The time bank is judged apart: its entries never touch the books, and the books never touch it.
+  const hours = materializeTimebank(governance, genesisBody.payload, timebank);
+  rejected.push(...hours.rejected);
   const roster = governance.roster();
   return {
     coopName: genesisBody.payload.name,
@@ -69,6 +77,7 @@ export function materialize(input: MaterializeInput): Book {
     ...(roster.lockedThrough ? { lockedThrough: roster.lockedThrough } : {}),
     reversedBy: builder.reversedBy,
     governance: { roster, proposals: governance.proposals(), changes: governance.changes() },
+    timebank: hours.book,
     rejected: rejected.sort((a, b) => compareText(a.id, b.id)),
   };
 }
@@ -256,6 +265,7 @@ function emptyBook(rejected: RejectedEntry[]): Book {
     coopName: '', members: [], transactions: [], accounts: new Map(), commodities: new Map(), prices: [],
     assertions: [], locks: [], reversedBy: new Map(), rejected,
     governance: { roster: { members: [], roles: [], rule: { kind: 'majority' } }, proposals: [], changes: [] },
+    timebank: emptyTimebank(),
   };
 }
 

@@ -47,6 +47,9 @@ export function rightNeededFor(kind: EntryKind): Permission | undefined {
     case 'genesis': return undefined;
     case 'proposal': case 'vote': return 'vote';
     case 'transaction': case 'account': case 'commodity': case 'price': case 'assertion': case 'lock': return 'books';
+    // The time bank judges its own entries (timebank/judge-timebank.ts): a paper slip or a gift from the
+    // community needs 'coordinate' instead, which depends on the payload, not only the kind.
+    case 'listing': case 'listing-close': case 'exchange': case 'exchange-confirm': case 'exchange-decline': case 'community-transfer': return 'timebank';
     // A co-op acts in a federation through a device of a member its roster lets act on credit (credit/README.md).
     default: return 'credit';
   }
@@ -104,6 +107,14 @@ export class GovernanceHistory {
   /** The roster that holds for an entry with this basis, or undefined if the basis names an entry that does not count here. */
   rosterAt(basis: readonly EntryId[]): Roster | undefined {
     return this.stateAt(basis)?.roster.toRoster();
+  }
+
+  /**
+   * The roster state at a basis, read only, for judges of other entries (the time bank), or undefined
+   * if the basis names an entry that does not count here (`checkAuthor` then says why).
+   */
+  rosterStateAt(basis: readonly EntryId[]): Readonly<RosterState> | undefined {
+    return this.stateAt(basis)?.roster;
   }
 
   /** Whether an entry of this kind by this device, written under this basis, may count, and the lock date it must respect. */
@@ -271,9 +282,8 @@ function notAMemberDevice(author: DeviceKey): Rejection {
   return { code: 'not_a_member_device', reason: `author device ${author.slice(0, 16)}… is not a device of any member` };
 }
 
-/** Whether the author device could write this kind of entry in this roster. */
-export function authorProblem(roster: RosterState, author: DeviceKey, kind: EntryKind): Rejection | undefined {
-  const right = rightNeededFor(kind);
+/** Whether the author device could write this kind of entry in this roster (with `right`, when the payload decides it). */
+export function authorProblem(roster: Readonly<RosterState>, author: DeviceKey, kind: EntryKind, right: Permission | undefined = rightNeededFor(kind)): Rejection | undefined {
   if (right === undefined) return undefined;
   const standing = roster.standing(author);
   const device = `${author.slice(0, 16)}…`;

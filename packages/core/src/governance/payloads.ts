@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { isIsoDate } from '../date.js';
+import { timebankRulesJson } from '../timebank/rules.js';
 
 /*
  * The JSON shapes of governance: roles and the decision rule (in the genesis, and changed by proposals),
  * proposals and votes. Every collection is bounded: another peer wrote these.
  */
 
-/** What a role may write. 'timebank', 'credit' and 'coordinate' are reserved for the later issues. */
+/**
+ * What a role may write. 'timebank': offers, requests, exchanges and answers to them; 'coordinate':
+ * the time bank's paper slips and the community account's gifts; 'credit' is reserved for a later issue.
+ */
 export const PERMISSIONS = ['books', 'timebank', 'credit', 'vote', 'coordinate'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -73,6 +77,8 @@ export const proposalActionJson = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('set-role'), member: memberNameJson, role: roleNameJson }).strict(),
   z.object({ kind: z.literal('set-rule'), rule: decisionRuleJson }).strict(),
   z.object({ kind: z.literal('lock'), through: isoDateJson }).strict(),
+  /** The time bank's limits, opening grant and community limit (timebank/README.md); replaces the rules in force. */
+  z.object({ kind: z.literal('set-timebank-rules'), rules: timebankRulesJson }).strict(),
 ]);
 export type ProposalAction = z.infer<typeof proposalActionJson>;
 

@@ -1,6 +1,7 @@
 import { type IsoDate } from '../date.js';
 import { type DeviceKey } from '../entry.js';
 import { type GenesisJson } from '../payloads.js';
+import { DEFAULT_TIMEBANK_RULES, type TimebankRules } from '../timebank/rules.js';
 import { DEFAULT_ROLE, DEFAULT_RULE, type DecisionRule, type Permission, type ProposalAction } from './payloads.js';
 
 /** A role of the co-op and what it may write. Roles are defined by the genesis. */
@@ -29,6 +30,8 @@ export interface Roster {
   readonly rule: DecisionRule;
   /** The latest lock date (lock entries and adopted lock proposals), if any. */
   readonly lockedThrough?: IsoDate;
+  /** The time bank's rules, once the members have adopted some (else DEFAULT_TIMEBANK_RULES hold). */
+  readonly timebank?: TimebankRules;
 }
 
 /** What a device is, in a roster. */
@@ -59,6 +62,8 @@ export class RosterState {
   private readonly roleList: readonly RoleDefinition[];
   rule: DecisionRule;
   lockThrough = '';
+  /** Undefined until a `set-timebank-rules` proposal is adopted. */
+  timebankRules: TimebankRules | undefined;
 
   private constructor(roles: readonly RoleDefinition[], rule: DecisionRule) {
     this.roleList = roles;
@@ -80,7 +85,33 @@ export class RosterState {
     for (const [device, owner] of this.owners) copy.owners.set(device, owner);
     for (const device of this.revoked) copy.revoked.add(device);
     copy.lockThrough = this.lockThrough;
+    copy.timebankRules = this.timebankRules;
     return copy;
+  }
+
+  /** The roster state a plain roster describes (what an index stored): the inverse of toRoster. */
+  static ofRoster(roster: Roster): RosterState {
+    const state = new RosterState(roster.roles.map((role) => ({ name: role.name, may: [...role.may] })), roster.rule);
+    for (const member of roster.members) {
+      state.members.set(member.name, { name: member.name, role: member.role, devices: [...member.devices], revokedDevices: [...member.revokedDevices], removed: member.removed });
+      for (const device of [...member.devices, ...member.revokedDevices]) state.owners.set(device, member.name);
+      for (const device of member.revokedDevices) state.revoked.add(device);
+    }
+    state.lockThrough = roster.lockedThrough ?? '';
+    state.timebankRules = roster.timebank;
+    return state;
+  }
+
+  /** The time bank's rules in force. */
+  get timebank(): TimebankRules {
+    return this.timebankRules ?? DEFAULT_TIMEBANK_RULES;
+  }
+
+  /** What a member's role may write, or undefined for a name that is no member, or a removed one. */
+  permissionsOf(name: string): ReadonlySet<Permission> | undefined {
+    const member = this.members.get(name);
+    if (!member || member.removed) return undefined;
+    return this.roles.get(member.role) ?? new Set();
   }
 
   standing(device: DeviceKey): DeviceStanding {
@@ -130,6 +161,7 @@ export class RosterState {
       case 'set-rule':
         return this.undecidableProblem({ rule: action.rule });
       case 'lock':
+      case 'set-timebank-rules':
         return undefined;
     }
   }
@@ -150,6 +182,7 @@ export class RosterState {
       case 'set-role': this.members.get(action.member)!.role = action.role; break;
       case 'set-rule': this.rule = action.rule; break;
       case 'lock': this.lock(action.through); break;
+      case 'set-timebank-rules': this.timebankRules = action.rules; break;
     }
     return undefined;
   }
@@ -164,6 +197,7 @@ export class RosterState {
       roles: this.roleList.map((role) => ({ name: role.name, may: [...role.may] })),
       rule: this.rule,
       ...(this.lockThrough === '' ? {} : { lockedThrough: this.lockThrough as IsoDate }),
+      ...(this.timebankRules === undefined ? {} : { timebank: this.timebankRules }),
     };
   }
 

@@ -1,4 +1,4 @@
-import { type ProposalAction, type ProposalRecord, TallystickError } from '@tallystick/core';
+import { type ProposalAction, type ProposalRecord, TallystickError, describeTimebankRules } from '@tallystick/core';
 import type { BookView } from '@tallystick/sync/book-index';
 import { type CommandContext, warn } from '../context.js';
 
@@ -22,6 +22,7 @@ export function describeAction(action: ProposalAction): string {
     case 'set-role': return `give ${action.member} the role ${action.role}`;
     case 'set-rule': return `decide by ${action.rule.kind === 'quorum' ? `a quorum of ${action.rule.yes}` : action.rule.kind}`;
     case 'lock': return `lock the books through ${action.through}`;
+    case 'set-timebank-rules': return `set the time bank's rules: ${describeTimebankRules(action.rules)}`;
   }
 }
 
