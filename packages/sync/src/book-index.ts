@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type GovernanceSummary, type IsoDate,
   type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes, displayDescription,
-  materialize,
+  isTimebankKind, materialize,
 } from '@tallystick/core';
 import type { CoopStore } from './coop-store.js';
 import { nodeEntryCrypto as crypto } from './node-crypto.js';
 import { readEntryLines, writeEntryLines } from './deflated-lines.js';
 import { type DataFolder } from './data-folder.js';
-import { FileStorageAdapter, writeFileAtomic } from './file-storage-adapter.js';
+import { FileStorageAdapter } from './file-storage-adapter.js';
+import { readChecked, writeChecked } from './checked-file.js';
+import { extendTimebankIndex, restampTimebankIndex, writeTimebankIndex } from './timebank-index.js';
 
 /**
  * A local, derived, rebuildable index of one co-op's books, so that a cold report need not load every
@@ -130,7 +131,16 @@ export async function extendIndex(store: CoopStore, before: CurrentIndex, writte
   const paths = indexPaths(store.folder, store.coopId);
   const verifiedBefore = await readVerifiedText(paths.entries);
   if (verifiedBefore === undefined) return undefined;
-  const index = mergeIntoIndex(before, written, await store.storage.fingerprint());
+  const fingerprint = await store.storage.fingerprint();
+  // The time bank's index moves along: extended by what was written to the time bank (all of it must
+  // count, else the books' list of rejected entries would change too), or only restamped.
+  if (written.some((entry) => isTimebankKind(entry.body.kind))) {
+    const rejected = await extendTimebankIndex(store.folder, store.coopId, { before: before.fingerprint, after: fingerprint, written, roster: before.governance.roster });
+    if (rejected === undefined || rejected.length > 0) return undefined;
+  } else {
+    await restampTimebankIndex(store.folder, store.coopId, before.fingerprint, fingerprint);
+  }
+  const index = mergeIntoIndex(before, written, fingerprint);
   await writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
   await writeChecked(paths.report, JSON.stringify(index));
   return viewOfIndex(index);
@@ -144,7 +154,9 @@ export function extensionProblem(before: CurrentIndex, written: readonly Entry[]
   const symbols = new Set(before.commodities.map((declaration) => declaration.symbol));
   for (const entry of written) {
     const { kind, payload, author, coop } = entry.body;
-    if (!devices.has(author) || coop !== before.coop) return 'author or co-op';
+    if (coop !== before.coop) return 'author or co-op';
+    if (isTimebankKind(kind)) continue; // judged by the time bank's extension (extendTimebankIndex)
+    if (!devices.has(author)) return 'author or co-op';
     if (kind === 'transaction') {
       const transaction = payload as PayloadOf<'transaction'>;
       if (transaction.reverses !== undefined) return 'a reversal';
@@ -184,6 +196,7 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
   const index: ReportIndex = { ...before, fingerprint, accounts: [...before.accounts], commodities: [...before.commodities], importKeys: [...before.importKeys], declarationKeys: [...before.declarationKeys] };
   for (const entry of written) {
     const { kind, payload } = entry.body;
+    if (isTimebankKind(kind)) continue; // the time bank's own index holds them
     if (kind === 'transaction') {
       const transaction = payload as PayloadOf<'transaction'>;
       if (transaction.importKey !== undefined) index.importKeys.push(transaction.importKey);
@@ -268,6 +281,7 @@ export async function rebuildIndex(store: CoopStore, options: { trusted?: readon
     .map((entry) => declarationKey(entry.body.kind, entry.body.payload));
   await writeEntryLines(paths.entries, read.entries);
   await writeChecked(paths.report, JSON.stringify(index));
+  await writeTimebankIndex(store.folder, store.coopId, book.timebank, fingerprint);
   return { book, view: viewOfIndex(index) };
 }
 
@@ -372,38 +386,3 @@ const DECLARATION_KINDS: ReadonlySet<string> = new Set(['account', 'commodity', 
 export function declarationKey(kind: string, payload: unknown): string {
   return crypto.sha256Hex(`${kind}\u0000${canonicalJson(payload)}`);
 }
-
-/** Index files end with a line holding the SHA-256 of what precedes it. */
-async function writeChecked(path: string, content: string): Promise<void> {
-  await writeFileAtomic(path, Buffer.from(`${content}\n#sha256:${sha256(content)}`));
-}
-
-async function readChecked<T>(path: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const content = checkedContent(text);
-  if (content === undefined) return undefined;
-  try {
-    return JSON.parse(content) as T;
-  } catch {
-    return undefined; // damaged: the caller rebuilds
-  }
-}
-
-/** The content before the trailing checksum line, if the checksum matches. */
-function checkedContent(text: string): string | undefined {
-  const marker = text.lastIndexOf('\n#sha256:');
-  if (marker < 0) return undefined;
-  const content = text.slice(0, marker);
-  return sha256(content) === text.slice(marker + 9) ? content : undefined;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-

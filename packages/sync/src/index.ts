@@ -7,3 +7,5 @@ export * from './coop-store.js';
 export * from './book-index.js';
 export * from './parallel-prepare.js';
 export * from './federation-store.js';
+export * from './timebank-index.js';
+export * from './checked-file.js';
