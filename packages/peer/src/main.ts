@@ -161,8 +161,8 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .action(async (options) => (await import('./commands/governance-read.js')).proposalsCommand(context(), options));
 
   program.command('propose').description('propose a change for the members to vote on')
-    .argument('<action>', 'add-member | remove-member | add-device | revoke-device | replace-device | set-role | set-rule | lock')
-    .argument('[args...]', 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | replace-device MEMBER OLD-KEY NEW-KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE')
+    .argument('<action>', 'add-member | remove-member | add-device | revoke-device | replace-device | set-role | set-rule | lock | timebank-rules')
+    .argument('[args...]', 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | replace-device MEMBER OLD-KEY NEW-KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE | timebank-rules [lowest=H] [highest=H] [grant=H] [community-lowest=H] (hours, like -10 or 1:30)')
     .option('--device <key>', 'add-member: the new member\'s device key (`tallystick whoami` on it prints it)')
     .option('--role <role>', 'add-member: the new member\'s role (default: member)')
     .option('--deadline <when>', 'votes count until then: 2025-06-01T18:00:00Z or a date (default: 7 days from now)')
@@ -173,6 +173,8 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .argument('<id>', 'proposal id or unique prefix (as `proposals` shows)')
     .argument('<choice>', 'yes or no')
     .action(async (id, choice) => (await import('./commands/governance-write.js')).voteCommand(context(), id, choice));
+
+  addTimebankCommands(program, context);
 
   program.command('audit').description('verify every signature again from the documents and replay the roster from the genesis (exit 1 if anything is rejected or damaged)')
     .option('--json', 'machine-readable output')
@@ -256,6 +258,94 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
 /** The program and every subcommand at any depth (`accounts open`, `clear plan`). */
 function allCommands(command: Command): Command[] {
   return [command, ...command.commands.flatMap(allCommands)];
+}
+
+/** The time bank (issue 5): `hours …`, `offers …`, `requests …`. Loaded when run, like every command. */
+function addTimebankCommands(program: Command, context: () => CommandContext): void {
+  const hours = program.command('hours').description('the time bank: log hours given and received, confirm them, see balances');
+  const duration = (command: Command) => command
+    .option('--hours <h>', 'how long, in hours: 2, 1.5 or 1:30')
+    .option('--minutes <n>', 'how long, in whole minutes');
+  const write = async () => import('./commands/hours-write.js');
+  const read = async () => import('./commands/hours-read.js');
+  duration(hours.command('log').description('log hours you gave (--to) or received (--from); it counts once the other member confirms'))
+    .option('--to <member>', 'you gave hours to this member')
+    .option('--from <member>', 'this member gave you hours')
+    .option('-d, --date <date>', 'when (default today)')
+    .option('--description <text>', 'what was done')
+    .option('--category <name>', 'what kind of help (default: the offer\'s or request\'s)')
+    .option('--offer <id>', 'the offer it answers')
+    .option('--request <id>', 'the request it answers')
+    .action(async (options) => (await write()).hoursLogCommand(context(), options));
+  hours.command('confirm').description('confirm, with your signature, hours another member logged with you')
+    .argument('<id>', 'exchange id or unique prefix (as `hours pending` shows)')
+    .action(async (id) => (await write()).hoursConfirmCommand(context(), id));
+  hours.command('decline').description('decline hours another member logged with you, saying why')
+    .argument('<id>', 'exchange id or unique prefix')
+    .requiredOption('--reason <text>', 'why it did not happen as logged')
+    .action(async (id, options) => (await write()).hoursDeclineCommand(context(), id, options));
+  hours.command('reverse').description('correct a counted exchange: log one that gives the hours back (the other party confirms it)')
+    .argument('<id>', 'exchange id or unique prefix (as `hours history` shows)')
+    .option('-d, --date <date>', 'date of the correction (default today)')
+    .option('--description <text>', 'why')
+    .action(async (id, options) => (await write()).hoursReverseCommand(context(), id, options));
+  duration(hours.command('record').description('coordinators: record an exchange from a paper slip, for members without a device (counts at once)'))
+    .option('--provider <member>', 'who gave the hours')
+    .option('--receiver <member>', 'who received them')
+    .option('--slip <ref>', 'the paper slip\'s reference')
+    .option('-d, --date <date>', 'when (default today)')
+    .option('--description <text>', 'what was done')
+    .option('--category <name>', 'what kind of help')
+    .action(async (options) => (await write()).hoursRecordCommand(context(), options));
+  duration(hours.command('give').description('give hours to the community account (yours; coordinators: a member\'s, from a paper slip)'))
+    .option('--member <member>', 'coordinators: whose hours (with --slip)')
+    .option('--slip <ref>', 'coordinators: the paper slip\'s reference')
+    .option('-d, --date <date>', 'when (default today)')
+    .option('--description <text>', 'what for')
+    .action(async (options) => (await write()).hoursGiveCommand(context(), options));
+  duration(hours.command('grant').description('coordinators: give the community\'s hours to a member, as the rules allow'))
+    .argument('<member>')
+    .option('-d, --date <date>', 'when (default today)')
+    .option('--description <text>', 'why')
+    .action(async (member, options) => (await write()).hoursGrantCommand(context(), member, options));
+  hours.command('pending').description('exchanges waiting for your answer, and those you logged waiting for others').option('--json', 'machine-readable output')
+    .action(async (options) => (await read()).hoursPendingCommand(context(), options));
+  hours.command('balances').description('every member\'s balance (given − received, with the community\'s grants and gifts) and the community\'s').option('--json', 'machine-readable output')
+    .action(async (options) => (await read()).hoursBalancesCommand(context(), options));
+  hours.command('history').description('what counted for a member (you by default), with the running balance, and what did not').argument('[member]').option('--json', 'machine-readable output')
+    .action(async (member, options) => (await read()).hoursHistoryCommand(context(), member, options));
+  hours.command('months').description('hours exchanged per month').option('--json', 'machine-readable output')
+    .action(async (options) => (await read()).hoursMonthsCommand(context(), options));
+  hours.command('categories').description('the busiest categories, by hours exchanged').option('--json', 'machine-readable output')
+    .action(async (options) => (await read()).hoursCategoriesCommand(context(), options));
+  hours.command('rules').description('the time bank\'s limits, opening grant and community limit (changed by vote)').option('--json', 'machine-readable output')
+    .action(async (options) => (await read()).hoursRulesCommand(context(), options));
+  hours.command('export').description('every exchange and community movement as CSV')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv']).default('csv'))
+    .option('-o, --out <file>', 'write to a file (atomically) instead of standard output')
+    .action(async (options) => (await read()).hoursExportCommand(context(), options));
+
+  for (const side of ['offer', 'request'] as const) {
+    const listings = async () => import('./commands/listings.js');
+    const group = program.command(`${side}s`).description(side === 'offer' ? 'what members offer to do for others' : 'what members ask help with');
+    group.command('add').description(`add an ${side === 'offer' ? 'offer' : 'request'} as this device's member`)
+      .option('--title <text>', 'a short title')
+      .option('--description <text>', 'more about it')
+      .option('--category <name>', 'like repairs, garden, childcare')
+      .option('--tag <tag>', 'a tag; repeat', collect, [])
+      .option('-d, --date <date>', 'open since (default today)')
+      .action(async (options) => (await listings()).listingAddCommand(context(), side, options));
+    group.command('list').description(`open ${side}s, newest last; search by words and category`)
+      .option('--search <words>', 'words found in the title, description, category or tags')
+      .option('--category <name>', 'only this category')
+      .option('--all', 'closed ones too')
+      .option('--json', 'machine-readable output')
+      .action(async (options) => (await listings()).listingListCommand(context(), side, options));
+    group.command('close').description(`close an ${side} (done, or no longer open)`)
+      .argument('<id>', 'id or unique prefix (as `list` shows)')
+      .option('--note <text>', 'why')
+      .action(async (id, options) => (await listings()).listingCloseCommand(context(), side, id, options));
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {

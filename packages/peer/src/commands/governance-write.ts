@@ -1,6 +1,6 @@
 import {
-  type DecisionRule, type DeviceKey, type Entry, type ProposalAction, type ProposalJson, type ProposalRecord, type VoteChoice,
-  TallystickError, deviceKeyJson, instantKey, isControlKind, materialize, parseIsoDate, proposalJson,
+  type DecisionRule, type DeviceKey, type Entry, type ProposalAction, type ProposalJson, type ProposalRecord, type TimebankRules, type VoteChoice,
+  TallystickError, deviceKeyJson, instantKey, isControlKind, materialize, parseHours, parseIsoDate, proposalJson, timebankRulesJson,
 } from '@tallystick/core';
 import type { BookView, CoopStore } from '@tallystick/sync';
 import { type CommandContext, loadBookView, openFolder, openStore, print, unlockSigner } from '../context.js';
@@ -22,7 +22,7 @@ export interface ProposeOptions {
   note?: string;
 }
 
-export const PROPOSAL_ACTIONS = 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | replace-device MEMBER OLD-KEY NEW-KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE';
+export const PROPOSAL_ACTIONS = 'add-member NAME --device KEY [--role R] | remove-member NAME | add-device MEMBER KEY | revoke-device MEMBER KEY | replace-device MEMBER OLD-KEY NEW-KEY | set-role MEMBER ROLE | set-rule majority|unanimity|quorum:N | lock DATE | timebank-rules [lowest=H] [highest=H] [grant=H] [community-lowest=H]';
 
 export async function proposeCommand(context: CommandContext, kind: string, args: readonly string[], options: ProposeOptions): Promise<void> {
   const now = context.now();
@@ -121,8 +121,27 @@ function actionOf(kind: string, args: readonly string[], options: ProposeOptions
     case 'set-role': need(2, 'MEMBER ROLE'); return { kind, member: args[0]!, role: args[1]! };
     case 'set-rule': need(1, 'majority|unanimity|quorum:N'); return { kind, rule: ruleOf(args[0]!) };
     case 'lock': need(1, 'DATE'); return { kind, through: parseIsoDate(args[0]!) };
+    case 'timebank-rules': case 'set-timebank-rules': return { kind: 'set-timebank-rules', rules: timebankRulesOf(args) };
     default: throw new TallystickError('invalid_proposal', `unknown proposal "${kind}"; one of: ${PROPOSAL_ACTIONS}`);
   }
+}
+
+const TIMEBANK_RULE_KEYS = { lowest: 'lowestBalanceMinutes', highest: 'highestBalanceMinutes', grant: 'openingGrantMinutes', 'community-lowest': 'communityLowestBalanceMinutes' } as const;
+
+/** `lowest=-10 highest=40 grant=2 community-lowest=-50`, in hours (1:30 or 1.5 too); absent limits are none, absent grant 0. */
+export function timebankRulesOf(args: readonly string[]): TimebankRules {
+  const rules: Record<string, number> = { openingGrantMinutes: 0, communityLowestBalanceMinutes: 0 };
+  for (const arg of args) {
+    const [key, value, ...rest] = arg.split('=');
+    const field = TIMEBANK_RULE_KEYS[key as keyof typeof TIMEBANK_RULE_KEYS];
+    if (field === undefined || value === undefined || rest.length > 0) {
+      throw new TallystickError('invalid_proposal', `"${arg}" is not a time-bank rule: expected ${Object.keys(TIMEBANK_RULE_KEYS).map((name) => `${name}=HOURS`).join(', ')}`);
+    }
+    rules[field] = parseHours(value, key);
+  }
+  const parsed = timebankRulesJson.safeParse(rules);
+  if (!parsed.success) throw new TallystickError('invalid_proposal', `nothing was written: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'rules'}: ${issue.message}`).join('; ')} (lowest and community-lowest are zero or less, highest and grant zero or more)`);
+  return parsed.data;
 }
 
 export function ruleOf(text: string): DecisionRule {
