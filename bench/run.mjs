@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench`: one table comparing Tallystick with ledger, hledger and beancount on the same generated book.
 //
-//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|clearing] [--timeout SECONDS]
+//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|timebank|clearing]
+//                      [--timeout SECONDS] [--members N] [--exchanges N]
 //
-// After the books table comes the clearing table (bench/clearing.mjs): Tallystick's multilateral clearing
+// After the books table comes the time bank's (bench/timebank.mjs): 2,000 members and 200,000 exchanges,
+// cold `hours balances` and `hours history MEMBER` with the books' cold `balance` beside them.
+// Then the clearing table (bench/clearing.mjs): Tallystick's multilateral clearing
 // next to networkx on random obligation graphs of 1,000 / 10,000 and 10,000 / 100,000 (same seed).
 //
 // Every measured command is its own child process, run under /usr/bin/time for its peak RSS; wall time
@@ -15,6 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SEED, DEFAULT_TRANSACTIONS, defaultFolder, formatCents, parseCents, parseCsv, writeBook } from './generate-book.mjs';
 import { runClearingBench } from './clearing.mjs';
+import { DEFAULT_EXCHANGES, DEFAULT_MEMBERS, runTimebankBench } from './timebank.mjs';
 import { CLI, NODE, TIME, log, measure, measureRuns, mebibytes, nodeVersion, out, relative, seconds, tail, toolVersion } from './measure.mjs';
 
 const PASSPHRASE = 'bench-passphrase';
@@ -23,7 +27,7 @@ const SLOW_IMPORT_SECONDS = 60;
 const INIT_TIMEOUT_SECONDS = 120;
 
 function parseArguments(argv) {
-  const options = { transactions: DEFAULT_TRANSACTIONS, seed: DEFAULT_SEED, runs: 3, only: undefined, timeoutSeconds: 600 };
+  const options = { transactions: DEFAULT_TRANSACTIONS, seed: DEFAULT_SEED, runs: 3, only: undefined, timeoutSeconds: 600, members: DEFAULT_MEMBERS, exchanges: DEFAULT_EXCHANGES };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
     const text = argv[index + 1];
@@ -36,9 +40,11 @@ function parseArguments(argv) {
     else if (flag === '--seed') options.seed = count();
     else if (flag === '--runs') options.runs = count();
     else if (flag === '--timeout') options.timeoutSeconds = count();
-    else if (flag === '--only' && ['anchors', 'tallystick', 'clearing'].includes(text)) options.only = text;
-    else if (flag === '--only') throw new Error('--only takes anchors, tallystick or clearing');
-    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|clearing, --timeout SECONDS)`);
+    else if (flag === '--members') options.members = count();
+    else if (flag === '--exchanges') options.exchanges = count();
+    else if (flag === '--only' && ['anchors', 'tallystick', 'timebank', 'clearing'].includes(text)) options.only = text;
+    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, timebank or clearing');
+    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|timebank|clearing, --timeout SECONDS, --members N, --exchanges N)`);
   }
   return options;
 }
@@ -229,14 +235,21 @@ function printTable(rows, targets, checks) {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (!existsSync(TIME)) log(`note: ${TIME} is missing, so peak memory is not measured (apt-get install time)`);
-  const booksOk = options.only === 'clearing' ? true : await benchBooks(options);
+  const books = options.only === 'clearing' || options.only === 'timebank' ? { ok: true, rows: [] } : await benchBooks(options);
+  const booksBalance = books.rows.find((row) => row.tool === 'tallystick' && row.operation === 'cold balance');
+  const timebankOk = options.only === undefined || options.only === 'timebank'
+    ? await runTimebankBench(
+      { members: options.members, exchanges: options.exchanges, seed: options.seed, runs: options.runs, timeoutSeconds: options.timeoutSeconds },
+      { booksBalance, transactions: options.transactions },
+    )
+    : true;
   const clearingOk = options.only === undefined || options.only === 'clearing'
     ? await runClearingBench({ seed: options.seed, runs: options.runs, timeoutSeconds: options.timeoutSeconds })
     : true;
-  process.exitCode = booksOk && clearingOk ? 0 : 1;
+  process.exitCode = books.ok && timebankOk && clearingOk ? 0 : 1;
 }
 
-/** The books table: the anchors and Tallystick on the generated book; true when everything ran and agreed. */
+/** The books table: the anchors and Tallystick on the generated book; ok when everything ran and agreed. */
 async function benchBooks(options) {
   const book = ensureBook(options);
   const rows = [];
@@ -251,7 +264,7 @@ async function benchBooks(options) {
   out(`Tallystick bench: ${options.transactions} transactions (seed ${options.seed}), ${options.runs} run(s) each, timeout ${options.timeoutSeconds} s per command`);
   out(`${toolVersion('ledger', ['--version'])}; ${toolVersion('hledger', ['--version'])}; ${toolVersion('bean-check', ['--version'])}; node ${nodeVersion()}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
   printTable(rows, targets, checks);
-  return rows.every((row) => row.ok) && checks.every((check) => check.agree !== false);
+  return { ok: rows.every((row) => row.ok) && checks.every((check) => check.agree !== false), rows };
 }
 
 main().catch((error) => {
