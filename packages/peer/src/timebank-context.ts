@@ -14,14 +14,17 @@ import { type CommandContext, loadSync, openFolder, progress, warn } from './con
  * has core judge signed entries before anything is written.
  */
 
-/** The time bank as of the documents now: the summary only, or with every movement. */
-export async function loadTimebank(context: CommandContext, what: { movements: true }): Promise<TimebankBook>;
+/**
+ * The time bank as of the documents now: the summary only, or with its movements (with `party`, only
+ * those from or to that party: enough for the party's history).
+ */
+export async function loadTimebank(context: CommandContext, what: { movements: true; party?: string }): Promise<TimebankBook>;
 export async function loadTimebank(context: CommandContext, what: { movements: false }): Promise<TimebankSummary>;
-export async function loadTimebank(context: CommandContext, what: { movements: boolean }): Promise<TimebankSummary | TimebankBook> {
+export async function loadTimebank(context: CommandContext, what: { movements: boolean; party?: string }): Promise<TimebankSummary | TimebankBook> {
   const folder = await openFolder(context);
   const coopId = folder.coopId(context.coop);
   if (!(await hasPendingBatches(folder.pendingDir))) {
-    const current = what.movements ? await readCurrentTimebankIndex(folder, coopId) : await readCurrentTimebankSummary(folder, coopId);
+    const current = what.movements ? await readCurrentTimebankIndex(folder, coopId, what.party === undefined ? {} : { party: what.party }) : await readCurrentTimebankSummary(folder, coopId);
     if (current) return current;
   }
   const { CoopStore, rebuildIndex } = await loadSync();

@@ -72,15 +72,18 @@ export async function readCurrentTimebankSummary(folder: DataFolder, coopId: str
   return summary?.fingerprint === fingerprint ? summaryOf(summary) : undefined;
 }
 
-/** The whole result, movements included, if the index is current. */
-export async function readCurrentTimebankIndex(folder: DataFolder, coopId: string): Promise<TimebankBook | undefined> {
+/**
+ * The whole result, movements included, if the index is current. With `party`, only the movements
+ * from or to that party (a member's history: decoding 200,000 movements to keep 200 costs more than reading them).
+ */
+export async function readCurrentTimebankIndex(folder: DataFolder, coopId: string, options: { party?: string } = {}): Promise<TimebankBook | undefined> {
   const fingerprint = await new FileStorageAdapter(folder.storageDir).fingerprint();
   const summary = await readSummary(folder, coopId);
   if (summary?.fingerprint !== fingerprint) return undefined;
   const movements = await readChecked<MovementsFile>(timebankIndexPaths(folder, coopId).movements);
   if (!movements || movements.format !== 'tallystick-timebank-movements' || movements.version !== TIMEBANK_INDEX_VERSION
     || movements.coop !== coopId || movements.fingerprint !== fingerprint || movements.id.length !== summary.movementCount) return undefined;
-  return { ...summaryOf(summary), movements: decodeMovements(movements) };
+  return { ...summaryOf(summary), movements: decodeMovements(movements, options.party) };
 }
 
 async function readSummary(folder: DataFolder, coopId: string): Promise<SummaryFile | undefined> {
@@ -187,7 +190,7 @@ function appendMovements(file: MovementsFile, movements: readonly Movement[]): M
   return file;
 }
 
-function decodeMovements(file: MovementsFile): Movement[] {
+function decodeMovements(file: MovementsFile, party?: string): Movement[] {
   const sparse = (pairs: [number, string][]) => new Map(pairs);
   const [listing, reverses, slip, reversedBy] = [sparse(file.listing), sparse(file.reverses), sparse(file.slip), sparse(file.reversedBy)];
   const name = (number: number) => {
@@ -196,7 +199,10 @@ function decodeMovements(file: MovementsFile): Movement[] {
     return value;
   };
   const movements: Movement[] = [];
+  const only = party === undefined ? -1 : file.names.indexOf(party);
+  if (party !== undefined && only < 0) return movements;
   for (let row = 0; row < file.id.length; row += 1) {
+    if (only >= 0 && file.from[row] !== only && file.to[row] !== only) continue;
     const kind = KINDS[file.kind[row]!];
     assert(kind !== undefined, 'timebank index: a movement of an unknown kind');
     const category = file.category[row]!;

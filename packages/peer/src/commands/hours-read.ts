@@ -31,7 +31,7 @@ export async function hoursBalancesCommand(context: CommandContext, options: { j
 export async function hoursHistoryCommand(context: CommandContext, member: string | undefined, options: { json?: boolean }): Promise<void> {
   const view = await loadBookView(context);
   const name = member === undefined ? await thisMember(context, view) : timebankMemberOrFormer(view.governance.roster, member);
-  const timebank = await loadTimebank(context, { movements: true });
+  const timebank = await loadTimebank(context, { movements: true, party: name });
   const history = memberHistory(timebank, name);
   if (options.json) {
     print(context, JSON.stringify({ member: name, balanceMinutes: history.balance, counted: history.counted.map(rowJson), unsettled: history.unsettled.map(rowJson) }, null, 2));
