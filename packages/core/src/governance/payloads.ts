@@ -9,7 +9,7 @@ import { timebankRulesJson } from '../timebank/rules.js';
 
 /**
  * What a role may write. 'timebank': offers, requests, exchanges and answers to them; 'coordinate':
- * the time bank's paper slips and the community account's gifts; 'credit' is reserved for a later issue.
+ * the time bank's paper slips and the community account's gifts; 'credit': acting for the co-op in a federation.
  */
 export const PERMISSIONS = ['books', 'timebank', 'credit', 'vote', 'coordinate'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
