@@ -53,8 +53,9 @@ export async function clearProposeCommand(context: CommandContext, options: { de
       payload: { setOffs: setOffs.map((item) => ({ debtor: item.debtor, creditor: item.creditor, amount: item.amount.toString() })), deadline: deadlineOf(options.deadline, context.now()) },
     }]);
     const clearing = federation.clearings.find((item) => item.id === written[0]!.id)!;
-    print(context, `Proposed clearing ${clearing.id.slice(0, 12)}: ${plan!.cleared.toString(federation.unit.scale)} ${federation.unit.commodity} of debt set off among ${clearing.involved.map((id) => nameOf(federation, id)).join(', ')}, until ${clearing.deadline}.`);
-    const waiting = clearing.involved.filter((id) => !clearing.consented.includes(id)).map((id) => nameOf(federation, id));
+    print(context, `Proposed clearing ${clearing.id.slice(0, 12)}: ${plan!.cleared.toString(federation.unit.scale)} ${federation.unit.commodity} of debt set off among ${clearing.involved.map((id) => nameOf(federation, id)).sort().join(', ')}, until ${clearing.deadline}.`);
+    // Names, sorted: co-op ids are random, so their order would differ from run to run.
+    const waiting = clearing.involved.filter((id) => !clearing.consented.includes(id)).map((id) => nameOf(federation, id)).sort();
     if (waiting.length > 0) print(context, `Waiting for ${waiting.join(', ')} to consent (\`tallystick clear consent ${clearing.id.slice(0, 12)}\`).`);
   });
 }
