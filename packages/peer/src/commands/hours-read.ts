@@ -126,13 +126,13 @@ export async function hoursExportCommand(context: CommandContext, options: { for
   }
 }
 
-async function thisMember(context: CommandContext, view: Awaited<ReturnType<typeof loadBookView>>): Promise<string> {
+export async function thisMember(context: CommandContext, view: Awaited<ReturnType<typeof loadBookView>>): Promise<string> {
   const { readDevicePublicKey } = await import('@tallystick/sync');
   return actingMember(view.governance.roster, await readDevicePublicKey((await openFolder(context)).keyPath), ['timebank', 'coordinate'], 'take part in the time bank');
 }
 
 /** A member's name for a report: a current member who may use the time bank, or one who had hours once. */
-function timebankMemberOrFormer(roster: Parameters<typeof timebankMember>[0], name: string): string {
+export function timebankMemberOrFormer(roster: Parameters<typeof timebankMember>[0], name: string): string {
   const known = roster.members.find((member) => member.name === name);
   return known ? known.name : timebankMember(roster, name);
 }

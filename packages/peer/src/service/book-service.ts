@@ -18,6 +18,7 @@ import {
   type ReportPeriod, describeFailure, readFoundCoopInput, readImportInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
+import { createTimebankService } from './timebank-service.js';
 import type {
   AccountTree, BalanceLine, BookApi, Founded, Governance, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
   TransactionDetail, TransactionInput, TrialBalance, ImportInput, ImportPreview,
@@ -53,6 +54,7 @@ export function createBookService(options: BookServiceOptions): BookApi {
   let registers: { view: BookView; account: string; report: ReturnType<typeof registerReport>; styles: CommodityStyles } | undefined;
 
   return {
+    ...createTimebankService({ answer: (work) => answer(log, work), serially, context }),
     overview: () => answer(log, async (): Promise<Overview> => {
       const view = await read();
       const passphrase = options.env.TALLYSTICK_PASSPHRASE;

@@ -297,6 +297,181 @@ export interface VoteInput {
   readonly passphrase?: string;
 }
 
+/** One party's time-bank balance; durations are whole minutes, shown `H:MM` as `tallystick hours balances` does. */
+export interface TimebankBalanceLine {
+  /** A member's name, or '' for the community account. */
+  readonly party: string;
+  /** The member's name, or "the community". */
+  readonly name: string;
+  readonly balanceMinutes: number;
+  /** Signed, like "+2:00" or "-0:30". */
+  readonly balance: string;
+  readonly given: string;
+  readonly received: string;
+  /** Grants and gifts from the community less gifts to it, signed. */
+  readonly community: string;
+}
+
+export interface TimebankRulesView {
+  /** The rules in words, as `tallystick hours rules` prints them. */
+  readonly words: string;
+  readonly lowestBalance?: string;
+  readonly highestBalance?: string;
+  readonly openingGrant: string;
+  readonly communityLowestBalance: string;
+}
+
+export interface TimebankOverview {
+  /** The member this device acts for in the time bank, if any. */
+  readonly me?: string;
+  /** Why this device may not log or answer hours, in words, when it may not. */
+  readonly mayNotWhy?: string;
+  /** Members who may use the time bank, other than `me`: whom hours can be logged with. */
+  readonly members: readonly string[];
+  /** Every member, then the community; they sum to zero. */
+  readonly balances: readonly TimebankBalanceLine[];
+  readonly total: string;
+  readonly rules: TimebankRulesView;
+  /** Categories of offers and requests, open or closed, sorted: the board's filter. */
+  readonly categories: readonly string[];
+}
+
+export interface PendingExchange {
+  readonly id: string;
+  /** When the hours were given. */
+  readonly date: string;
+  readonly provider: string;
+  readonly receiver: string;
+  readonly minutes: number;
+  /** "2:00". */
+  readonly duration: string;
+  readonly description: string;
+  readonly category?: string;
+  readonly loggedBy: string;
+  readonly awaiting?: string;
+  /** The id of the counted exchange this one gives back. */
+  readonly reverses?: string;
+  /** The last confirmation refused by a balance limit: why (the exchange stays pending). */
+  readonly refusal?: string;
+}
+
+export interface TimebankPending {
+  readonly me: string;
+  readonly waitingForMe: readonly PendingExchange[];
+  readonly waitingForOthers: readonly PendingExchange[];
+}
+
+export interface TimebankHistoryRequest {
+  /** A member's name; this device's member when left out. */
+  readonly member?: string;
+}
+
+export interface TimebankHistoryLine {
+  readonly id: string;
+  /** exchange, grant, to-community, from-community. */
+  readonly kind: string;
+  readonly date: string;
+  /** confirmed (counted), pending, declined, refused. */
+  readonly status: string;
+  /** The other party's name, or "the community". */
+  readonly counterparty: string;
+  /** Positive when the member's balance goes up. */
+  readonly minutes: number;
+  /** Signed, "+2:00". */
+  readonly change: string;
+  /** The balance after it, signed (counted lines only). */
+  readonly balance?: string;
+  readonly description: string;
+  readonly by: string;
+  readonly slip?: string;
+  readonly reverses?: string;
+  readonly reversedBy?: string;
+  /** Why it does not count (declined, refused), or whom it waits for. */
+  readonly note?: string;
+}
+
+export interface TimebankHistory {
+  readonly member: string;
+  readonly balance: string;
+  readonly counted: readonly TimebankHistoryLine[];
+  readonly unsettled: readonly TimebankHistoryLine[];
+}
+
+export interface HoursMonth {
+  /** YYYY-MM. */
+  readonly month: string;
+  readonly exchanges: number;
+  readonly minutes: number;
+  readonly hours: string;
+}
+
+export type ListingSide = 'offer' | 'request';
+
+export interface ListingsRequest {
+  /** Both sides when left out. */
+  readonly side?: ListingSide;
+  /** Words, each found in the title, description, category or tags (case ignored). */
+  readonly text?: string;
+  readonly category?: string;
+  /** Closed ones too. */
+  readonly includeClosed?: boolean;
+}
+
+export interface ListingLine {
+  readonly id: string;
+  readonly side: ListingSide;
+  readonly member: string;
+  readonly date: string;
+  readonly title: string;
+  readonly description: string;
+  readonly category: string;
+  readonly tags: readonly string[];
+  readonly closed?: { readonly date: string; readonly by: string; readonly note?: string };
+  /** This device's member's own: they may close it. */
+  readonly mine: boolean;
+}
+
+export interface ListingInput {
+  readonly side: ListingSide;
+  readonly title: string;
+  readonly description?: string;
+  readonly category: string;
+  readonly tags?: readonly string[];
+  readonly passphrase?: string;
+}
+
+export interface CloseListingInput {
+  readonly side: ListingSide;
+  /** The full id, or a unique prefix. */
+  readonly listingId: string;
+  readonly note?: string;
+  readonly passphrase?: string;
+}
+
+export interface LogHoursInput {
+  /** gave: this member gave `member` the hours; received: `member` gave them to this member. */
+  readonly direction: 'gave' | 'received';
+  readonly member: string;
+  /** Exactly one of the two: hours like 2, 1.5 or 1:30, or whole minutes. */
+  readonly hours?: string;
+  readonly minutes?: string;
+  /** Today when left out; never in the future. */
+  readonly date?: string;
+  readonly description: string;
+  readonly category?: string;
+  /** The offer or request the hours answered (id or prefix), with its side. */
+  readonly listing?: { readonly side: ListingSide; readonly id: string };
+  readonly passphrase?: string;
+}
+
+export interface AnswerHoursInput {
+  /** The full id, or a unique prefix. */
+  readonly exchangeId: string;
+  /** For a decline: why, shown to the member who logged it. */
+  readonly reason?: string;
+  readonly passphrase?: string;
+}
+
 /** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
 export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
@@ -324,6 +499,22 @@ export interface BookApi {
   propose(request: ProposeInput): Promise<ServiceResult<Saved>>;
   /** Votes on a proposal, as `tallystick vote` does, with its refusals. */
   vote(request: VoteInput): Promise<ServiceResult<Saved>>;
+  /** Who this device is in the time bank, everyone's balance and the rules, as `hours balances` and `hours rules` read them. */
+  timebank(): Promise<ServiceResult<TimebankOverview>>;
+  /** Exchanges waiting for this member's answer, and those they logged that wait for others, as `hours pending`. */
+  timebankPending(): Promise<ServiceResult<TimebankPending>>;
+  /** A member's counted hours with the running balance, and what does not count, as `hours history`. */
+  timebankHistory(request: TimebankHistoryRequest): Promise<ServiceResult<TimebankHistory>>;
+  /** Hours exchanged per month, as `hours months`. */
+  hoursByMonth(): Promise<ServiceResult<readonly HoursMonth[]>>;
+  /** Offers and requests, searched as `offers list --search --category` does. */
+  listings(request: ListingsRequest): Promise<ServiceResult<readonly ListingLine[]>>;
+  addListing(request: ListingInput): Promise<ServiceResult<Saved>>;
+  closeListing(request: CloseListingInput): Promise<ServiceResult<Saved>>;
+  /** Logs hours given or received, as `hours log`: it counts once the other member confirms. */
+  logHours(request: LogHoursInput): Promise<ServiceResult<Saved>>;
+  confirmHours(request: AnswerHoursInput): Promise<ServiceResult<Saved>>;
+  declineHours(request: AnswerHoursInput): Promise<ServiceResult<Saved>>;
 }
 
 export type BookMethod = keyof BookApi;
@@ -331,6 +522,7 @@ export type BookMethod = keyof BookApi;
 export const BOOK_METHODS: readonly BookMethod[] = [
   'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'trialBalance', 'previewImport', 'importFile', 'checkTransaction', 'addTransaction', 'reverseTransaction',
   'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
+  'timebank', 'timebankPending', 'timebankHistory', 'hoursByMonth', 'listings', 'addListing', 'closeListing', 'logHours', 'confirmHours', 'declineHours',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */

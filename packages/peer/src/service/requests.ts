@@ -9,13 +9,14 @@ import type { ImportInput, PeriodRequest, FoundCoopInput, LockInput, ProposeInpu
 const MAX_TEXT = 1_000;
 const MAX_POSTINGS = 100;
 
-function text(value: unknown, field: string, required = true): string {
+/** Text of at most MAX_TEXT characters ('' for an optional field left out). */
+export function text(value: unknown, field: string, required = true): string {
   if (value === undefined && !required) return '';
   if (typeof value !== 'string' || value.length > MAX_TEXT) throw new TallystickError('invalid_request', `${field} must be text of at most ${MAX_TEXT} characters`);
   return value;
 }
 
-function record(value: unknown): Record<string, unknown> {
+export function record(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TallystickError('invalid_request', 'the request must be an object');
   return value as Record<string, unknown>;
 }
@@ -161,6 +162,9 @@ export function describeFailure(error: TallystickError): ServiceFailure {
     .replace(/--date\/--description/gu, 'the date or description')
     .replace(/ \(--description TEXT\)/gu, '')
     .replace(/ \(--posting "ACCOUNT {2}AMOUNT"\)/gu, '')
-    .replace(/set TALLYSTICK_PASSPHRASE, or run on a terminal to be asked/gu, 'enter your passphrase');
+    .replace(/set TALLYSTICK_PASSPHRASE, or run on a terminal to be asked/gu, 'enter your passphrase')
+    .replace(/--(hours|minutes) "/gu, 'the $1 "')
+    .replace(/ \(--(?:reason|title|category|note|tag) TEXT\)/gu, '')
+    .replace(/(?:[;:,] ?|,? as | )?\(?`tallystick [^`]*`(?: shows| lists them)?\)?/gu, '');
   return { code: error.code, message: message.charAt(0).toUpperCase() + message.slice(1) };
 }
