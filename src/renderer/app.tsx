@@ -10,6 +10,7 @@ import { Onboarding } from './onboarding.js';
 import { Problem } from './problem.js';
 import { RegisterView } from './register.js';
 import { StatementView, TrialBalanceView } from './statement.js';
+import { TIMEBANK_SCREENS, TimebankMain, type TimebankScreen } from './timebank-area.js';
 import { TransactionView } from './transaction-detail.js';
 import { useService } from './use-service.js';
 
@@ -34,8 +35,18 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
 /** Alt+1…9, then Alt+0 for the tenth screen. */
 const shortcutOf = (index: number) => String((index + 1) % 10);
 
-/** The Books area: Alt+1…9 and Alt+0 switch screens from anywhere; every control is reachable with Tab. */
+type Area = 'books' | 'timebank';
+
+/** The two areas, switched by Alt+B and Alt+T (by key position, so any keyboard layout works). */
+const AREAS: readonly { area: Area; label: string; key: string; code: string }[] = [
+  { area: 'books', label: 'Books', key: 'B', code: 'KeyB' },
+  { area: 'timebank', label: 'Time bank', key: 'T', code: 'KeyT' },
+];
+
+/** The app: the Books and Time bank areas; within an area, Alt+1…9 and Alt+0 switch screens from anywhere; every control is reachable with Tab. */
 export function App({ api }: { api: BookApi }) {
+  const [area, setArea] = useState<Area>('books');
+  const [timebankScreen, setTimebankScreen] = useState<TimebankScreen>('balances');
   const [screen, setScreen] = useState<Screen>('accounts');
   const [account, setAccount] = useState('');
   const [transactionId, setTransactionId] = useState('');
@@ -47,20 +58,28 @@ export function App({ api }: { api: BookApi }) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey) return;
+      const chosenArea = AREAS.find((item) => item.code === event.code);
+      if (chosenArea) { event.preventDefault(); setArea(chosenArea.area); setNotice(''); return; }
       const index = event.key === '0' ? 9 : Number(event.key) - 1;
-      if (event.altKey && !event.ctrlKey && !event.metaKey && SCREENS[index]) {
+      if (area === 'books' && SCREENS[index]) {
         event.preventDefault();
         setScreen(SCREENS[index].screen);
+      } else if (area === 'timebank' && TIMEBANK_SCREENS[index]) {
+        event.preventDefault();
+        setNotice('');
+        setTimebankScreen(TIMEBANK_SCREENS[index].screen);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [area]);
 
+  const screenLabel = area === 'timebank' ? TIMEBANK_SCREENS.find((item) => item.screen === timebankScreen)?.label ?? ''
+    : screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label ?? '';
   useEffect(() => {
-    const label = screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label ?? '';
-    document.title = overview.state === 'ready' ? `${label} · ${overview.value.coopName} · Tallystick` : 'Tallystick';
-  }, [screen, overview]);
+    document.title = overview.state === 'ready' ? `${screenLabel} · ${overview.value.coopName} · Tallystick` : 'Tallystick';
+  }, [screenLabel, overview]);
 
   if (overview.state === 'loading') return <p aria-busy="true" className="loading">Opening the books…</p>;
   if (overview.state === 'failed' && UNFOUNDED.has(overview.error.code)) {
@@ -74,18 +93,34 @@ export function App({ api }: { api: BookApi }) {
     <>
       <header>
         <h1>{books.coopName}</h1>
-        <p className="facts">{books.transactionCount} transaction{books.transactionCount === 1 ? '' : 's'}{books.lockedThrough ? ` · locked through ${books.lockedThrough}` : ''}</p>
+        <nav aria-label="Areas" className="areas">
+          {AREAS.map((item) => (
+            <button key={item.area} type="button" aria-current={area === item.area ? 'page' : undefined} aria-keyshortcuts={`Alt+${item.key}`} onClick={() => { setArea(item.area); setNotice(''); }}>
+              {item.label} <kbd>Alt+{item.key}</kbd>
+            </button>
+          ))}
+        </nav>
+        {area === 'books' && <p className="facts">{books.transactionCount} transaction{books.transactionCount === 1 ? '' : 's'}{books.lockedThrough ? ` · locked through ${books.lockedThrough}` : ''}</p>}
         {books.rejectedCount > 0 && <p role="note" className="problem">{books.rejectedCount} entr{books.rejectedCount === 1 ? 'y' : 'ies'} in the documents do not count (unsigned, tampered or not allowed); they are left out of every total. See Not counted (Alt+8).</p>}
-        <nav aria-label="Books">
+        {area === 'timebank' && (
+          <nav aria-label="Time bank">
+            {TIMEBANK_SCREENS.map((item, index) => (
+              <button key={item.screen} type="button" aria-current={timebankScreen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${shortcutOf(index)}`} onClick={() => { setTimebankScreen(item.screen); setNotice(''); }}>
+                {item.label} <kbd>Alt+{shortcutOf(index)}</kbd>
+              </button>
+            ))}
+          </nav>
+        )}
+        {area === 'books' && <nav aria-label="Books">
           {SCREENS.map((item, index) => (
             <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${shortcutOf(index)}`} onClick={() => setScreen(item.screen)}>
               {item.label}{item.screen === 'notCounted' && books.rejectedCount > 0 && <span className="badge" aria-label={`: ${books.rejectedCount} not counted`}>{books.rejectedCount}</span>} <kbd>Alt+{shortcutOf(index)}</kbd>
             </button>
           ))}
-        </nav>
+        </nav>}
       </header>
       <main>
-        <h2>{screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label}</h2>
+        <h2>{screenLabel}</h2>
         {notice && <p role="status" className="notice">{notice}</p>}
         {founded && (
           <div role="note" className="notice backup" aria-labelledby="backup-heading">
@@ -94,21 +129,31 @@ export function App({ api }: { api: BookApi }) {
             <button type="button" onClick={() => setFounded(undefined)}>I have noted this</button>
           </div>
         )}
-        {screen === 'accounts' && <AccountTree api={api} version={version} onOpen={(chosen) => { setAccount(chosen); setScreen('register'); }} />}
-        {screen === 'register' && <RegisterView api={api} accounts={books.accounts} account={account} version={version} onChoose={setAccount} onOpen={open} />}
-        {screen === 'add' && <AddTransaction api={api} accounts={books.accounts} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
-        {screen === 'transaction' && (
-          <TransactionView
-            api={api} transactionId={transactionId} version={version} today={books.today} needsPassphrase={books.needsPassphrase}
-            onBack={() => { setNotice(''); setScreen(returnTo); }} onOpen={open} onSaved={saved}
+        {area === 'timebank' && (
+          <TimebankMain
+            api={api} screen={timebankScreen} version={version} today={books.today} needsPassphrase={books.needsPassphrase}
+            onSaved={saved} onScreen={(next) => { setNotice(''); setTimebankScreen(next); }}
           />
         )}
-        {screen === 'lock' && <LockPeriod api={api} {...(books.lockedThrough ? { lockedThrough: books.lockedThrough } : {})} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
-        {screen === 'members' && <MembersVotes api={api} version={version} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
-        {screen === 'notCounted' && <NotCounted api={api} version={version} onOpen={open} />}
-        {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView key={screen} api={api} kind={screen} version={version} today={books.today} />}
-        {screen === 'import' && <ImportWizard api={api} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
-        {screen === 'trialBalance' && <TrialBalanceView api={api} version={version} today={books.today} />}
+        {area === 'books' && (
+          <>
+          {screen === 'accounts' && <AccountTree api={api} version={version} onOpen={(chosen) => { setAccount(chosen); setScreen('register'); }} />}
+          {screen === 'register' && <RegisterView api={api} accounts={books.accounts} account={account} version={version} onChoose={setAccount} onOpen={open} />}
+          {screen === 'add' && <AddTransaction api={api} accounts={books.accounts} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+          {screen === 'transaction' && (
+            <TransactionView
+              api={api} transactionId={transactionId} version={version} today={books.today} needsPassphrase={books.needsPassphrase}
+              onBack={() => { setNotice(''); setScreen(returnTo); }} onOpen={open} onSaved={saved}
+            />
+          )}
+          {screen === 'lock' && <LockPeriod api={api} {...(books.lockedThrough ? { lockedThrough: books.lockedThrough } : {})} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+          {screen === 'members' && <MembersVotes api={api} version={version} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+          {screen === 'notCounted' && <NotCounted api={api} version={version} onOpen={open} />}
+          {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView key={screen} api={api} kind={screen} version={version} today={books.today} />}
+          {screen === 'import' && <ImportWizard api={api} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
+          {screen === 'trialBalance' && <TrialBalanceView api={api} version={version} today={books.today} />}
+          </>
+        )}
       </main>
     </>
   );

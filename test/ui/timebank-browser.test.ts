@@ -1,0 +1,228 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
+import { exchangeDocuments, makeDeviceFolder } from '../helpers/device-folders.js';
+
+/*
+ * The Time bank area in Debian's Chromium: two members' devices as two data folders, a `tallystick ui`
+ * for each and a page for each. Documents move between the folders by copying chunks (what replication
+ * will do). Screenshots of every time-bank screen go to test-artifacts/ui/.
+ */
+
+const PASSPHRASE = 'ui-timebank-passphrase';
+const artifacts = join(REPO_ROOT, 'test-artifacts', 'ui');
+const scratch = mkdtempSync(join(tmpdir(), 'tallystick-ui-timebank-'));
+const folders = { alice: join(scratch, 'alice'), bobKey: join(scratch, 'bob-key'), bob: join(scratch, 'bob') };
+const env = { ...process.env, TALLYSTICK_PASSPHRASE: PASSPHRASE, TALLYSTICK_DATA: '', TALLYSTICK_COOP: '' };
+const servers: ChildProcess[] = [];
+let browser: Browser | undefined;
+let alice: Page;
+let bob: Page;
+const errors: string[] = [];
+
+function cli(folder: string, ...args: string[]): string {
+  return execFileSync(NODE, [CLI, '--data', folder, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+}
+
+function adopt(...proposal: string[]): void {
+  cli(folders.alice, 'propose', ...proposal);
+  const proposals = JSON.parse(cli(folders.alice, 'proposals', '--json')) as { id: string }[];
+  cli(folders.alice, 'vote', proposals[proposals.length - 1]!.id, 'yes');
+}
+
+async function startUi(folder: string): Promise<string> {
+  const child = spawn(NODE, [CLI, '--data', folder, 'ui'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tallystick ui printed no address in 20 s:\n${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /open at (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/u.exec(output);
+      if (match) { clearTimeout(timer); resolve(match[1]!); }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tallystick ui exited ${code}:\n${output}`)); });
+  });
+}
+
+async function openPage(address: string): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1200, height: 800 } });
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+  await page.goto(address);
+  await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** The balances table of a page as `member → balance`, read after switching to it (which reads the documents again). */
+async function balancesOn(page: Page): Promise<Record<string, string>> {
+  await page.keyboard.press('Alt+1');
+  const table = page.getByRole('table', { name: 'Time-bank balances' });
+  await table.waitFor();
+  const rows = await table.locator('tbody tr').evaluateAll((elements) => elements.map((row) => [row.getAttribute('data-party') ?? '', row.querySelector('td')?.textContent ?? '']));
+  return Object.fromEntries(rows);
+}
+
+const sync = () => exchangeDocuments(folders.alice, folders.bob);
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: REPO_ROOT, env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` }, stdio: 'pipe' });
+  cli(folders.alice, 'init', '--coop', 'Riverside Time Bank', '--member', 'Alice', '--role', 'member=timebank,vote', '--rule', 'quorum:1');
+  cli(folders.bobKey, 'init', '--coop', 'Bob\'s own', '--member', 'Bob');
+  const bobKey = (JSON.parse(cli(folders.bobKey, 'whoami', '--json')) as { device: string }).device;
+  adopt('add-member', 'Bob', '--device', bobKey);
+  adopt('timebank-rules', 'lowest=-10', 'highest=20');
+  makeDeviceFolder({ coopFolder: folders.alice, keyFolder: folders.bobKey, folder: folders.bob });
+  const [aliceAddress, bobAddress] = await Promise.all([startUi(folders.alice), startUi(folders.bob)]);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  alice = await openPage(aliceAddress!);
+  bob = await openPage(bobAddress!);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const server of servers) server.kill('SIGTERM');
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the Time bank area in a browser, two members on two devices', () => {
+  it('Alice logs 2 hours for Bob; Bob confirms them in his Pending inbox; both pages show Alice +2:00 and Bob -2:00', async () => {
+    await alice.keyboard.press('Alt+T');
+    expect(await balancesOn(alice)).toEqual({ Alice: '0:00', Bob: '0:00', 'the community': '0:00' });
+    expect(await alice.locator('tr[aria-current="true"]').getAttribute('data-party')).toBe('Alice');
+    expect((await alice.getByRole('definition').allInnerTexts()).slice(0, 2)).toEqual(['-10:00', '20:00']);
+
+    await alice.keyboard.press('Alt+3');
+    const form = alice.getByRole('form', { name: 'Log hours' });
+    await form.waitFor();
+    await expect.poll(() => alice.evaluate('document.activeElement?.tagName')).toBe('SELECT');
+    expect(await alice.getByLabel('Member', { exact: true }).inputValue()).toBe('Bob');
+    await alice.keyboard.press('Tab');
+    await alice.keyboard.press('Tab');
+    await alice.keyboard.type('2');
+    await alice.getByLabel('Date', { exact: true }).fill('2024-06-01');
+    await alice.getByLabel('Description', { exact: true }).fill('fixed the bike');
+    await alice.getByLabel('Description', { exact: true }).press('Enter');
+    await alice.getByText('Log that Alice gave 2 hours to Bob on 2024-06-01?').waitFor();
+    await shot(alice, 'timebank-1-log-hours-confirm');
+    await alice.keyboard.press('Enter');
+    await alice.getByText(/Logged [0-9a-f]{12}: Alice gave Bob 2:00 on 2024-06-01 \(fixed the bike\)\. It counts once Bob confirms it on their device \(or declines it\)\./u).waitFor();
+
+    await alice.keyboard.press('Alt+2');
+    await alice.getByRole('list', { name: 'Logged by Alice, waiting for others (1)' }).getByText('Waiting for Bob to confirm.').waitFor();
+    await shot(alice, 'timebank-2-pending-alice');
+
+    sync();
+    await bob.keyboard.press('Alt+T');
+    await bob.keyboard.press('Alt+2');
+    const inbox = bob.getByRole('list', { name: 'Waiting for Bob (1)' });
+    await inbox.getByText('Alice gave Bob 2:00').waitFor();
+    await shot(bob, 'timebank-3-pending-bob');
+    await inbox.getByRole('button', { name: 'Confirm…' }).focus();
+    await bob.keyboard.press('Enter');
+    await bob.getByText('Confirm that Alice gave Bob 2:00 on 2024-06-01? It counts at once and cannot be undone.').waitFor();
+    await bob.keyboard.press('Enter');
+    await bob.getByText(/Confirmed [0-9a-f]{12}: Alice gave Bob 2:00 on 2024-06-01 \(fixed the bike\)\. Balances now: Alice \+2:00, Bob -2:00\./u).waitFor();
+    await bob.getByText('Nothing waits for your answer.').waitFor();
+
+    sync();
+    // A screen shows what it read last until the new answer arrives: poll for the documents just moved in.
+    for (const page of [alice, bob]) await expect.poll(() => balancesOn(page)).toEqual({ Alice: '+2:00', Bob: '-2:00', 'the community': '0:00' });
+    await shot(alice, 'timebank-4-balances-alice');
+    await shot(bob, 'timebank-5-balances-bob');
+  }, 120_000);
+
+  it('Alice declines an hour Bob logged, with a reason; Bob sees the reason in his history', async () => {
+    await bob.keyboard.press('Alt+3');
+    await bob.getByLabel('Direction', { exact: true }).selectOption('received');
+    await bob.getByLabel('Unit', { exact: true }).selectOption('minutes');
+    await bob.getByLabel('Time', { exact: true }).fill('60');
+    await bob.getByLabel('Date', { exact: true }).fill('2024-06-02');
+    await bob.getByLabel('Description', { exact: true }).fill('soup');
+    await bob.getByRole('button', { name: 'Log hours…' }).click();
+    await bob.getByRole('button', { name: 'Yes, log it' }).click();
+    await bob.getByText(/Logged [0-9a-f]{12}: Alice gave Bob 1:00 on 2024-06-02 \(soup\)/u).waitFor();
+
+    sync();
+    await alice.keyboard.press('Alt+2');
+    const item = alice.getByRole('list', { name: 'Waiting for Alice (1)' }).getByRole('listitem');
+    await item.getByText('Alice gave Bob 1:00').waitFor();
+    await item.getByRole('button', { name: 'Decline…' }).click();
+    await item.getByRole('button', { name: 'Yes, decline' }).click();
+    await item.getByText('Say why you decline: the member who logged it sees your reason.').waitFor();
+    await item.getByLabel('Reason to decline').fill('that was Carol');
+    await item.getByLabel('Reason to decline').press('Enter');
+    await item.getByText('Decline it (“that was Carol”)? It will never count; Bob sees your reason.').waitFor();
+    await shot(alice, 'timebank-6-decline-confirm');
+    await item.getByRole('button', { name: 'Yes, decline' }).click();
+    await alice.getByText(/Declined [0-9a-f]{12} \(Alice gave Bob 1:00\): that was Carol\. It will not count; Bob sees why\./u).waitFor();
+
+    sync();
+    await bob.keyboard.press('Alt+5');
+    const notCounted = bob.getByRole('table', { name: 'Not counted' });
+    await notCounted.getByText('declined: that was Carol').waitFor();
+    expect((await bob.getByRole('table', { name: 'Counted', exact: true }).innerText()).replace(/\s+/gu, ' ')).toContain('2024-06-01 Alice -2:00 -2:00 fixed the bike');
+    await bob.getByText('Bob\'s balance: -2:00').waitFor();
+    await shot(bob, 'timebank-7-history-bob');
+  }, 120_000);
+
+  it('Alice posts an offer; Bob finds it by search and by category; Alice may close it', async () => {
+    await alice.keyboard.press('Alt+4');
+    const add = alice.getByRole('form', { name: 'Add an offer or request' });
+    await add.getByLabel('Title').fill('Bike repairs');
+    await add.getByLabel('Category').fill('Repairs');
+    await add.getByLabel('Description (optional)').fill('Brakes, gears, punctures');
+    await add.getByLabel('Tags (optional, separated by commas)').fill('bikes, tools');
+    await add.getByLabel('Tags (optional, separated by commas)').press('Enter');
+    await alice.getByText(/Saved offer [0-9a-f]{12} by Alice: Bike repairs \[repairs; bikes, tools\]\./u).waitFor();
+    await alice.getByRole('button', { name: 'Close…' }).waitFor();
+
+    sync();
+    await bob.keyboard.press('Alt+4');
+    await expect.poll(() => bob.evaluate('document.activeElement?.getAttribute("type")')).toBe('search');
+    await bob.keyboard.type('gears');
+    const board = bob.getByRole('list', { name: 'Offers and requests' });
+    await board.getByRole('heading', { name: 'Offer: Bike repairs' }).waitFor();
+    expect(await board.getByRole('listitem').count()).toBe(1);
+    expect(await board.getByRole('button', { name: 'Close…' }).count()).toBe(0);
+    await shot(bob, 'timebank-8-offers-search');
+    await bob.getByLabel('Search').fill('sofa');
+    await bob.getByText('No open offers or requests match.').waitFor();
+    await bob.getByLabel('Search').fill('');
+    await bob.getByLabel('Category').first().selectOption('repairs');
+    await board.getByRole('heading', { name: 'Offer: Bike repairs' }).waitFor();
+  }, 120_000);
+
+  it('shows hours by month as a chart with a table, and the Books screens keep their shortcuts', async () => {
+    await alice.keyboard.press('Alt+6');
+    const chart = alice.getByRole('img', { name: /Bar chart of hours exchanged in 1 month from 2024-06 to 2024-06; the busiest was 2024-06 with 2:00 hours/u });
+    await chart.waitFor();
+    expect((await alice.getByRole('table', { name: 'Hours by month' }).innerText()).replace(/\s+/gu, ' ')).toContain('2024-06 2:00 1');
+    await shot(alice, 'timebank-9-hours-by-month');
+    await alice.keyboard.press('Alt+5');
+    await alice.getByRole('table', { name: 'Counted', exact: true }).waitFor();
+    await shot(alice, 'timebank-10-history-alice');
+
+    await alice.keyboard.press('Alt+B');
+    await alice.getByRole('table', { name: 'Accounts and balances' }).waitFor();
+    await alice.keyboard.press('Alt+9');
+    await alice.getByRole('heading', { name: 'Members and votes' }).waitFor();
+    await alice.keyboard.press('Alt+T');
+    await alice.getByRole('heading', { name: 'History', exact: true }).waitFor();
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
