@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAppOnce } from '../helpers/app-build.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -45,7 +46,7 @@ async function startUi(folder = dataDir, environment: NodeJS.ProcessEnv = env): 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   // The real build, as `npm start` does it (the packages are compiled by `npm test`'s typecheck).
-  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: REPO_ROOT, env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` }, stdio: 'pipe' });
+  await buildAppOnce();
   cli('init', '--coop', 'Riverside Bakery Co-op', '--member', 'Ana');
   cli('add', '--date', '2024-01-02', '--description', "Members' capital", '--posting', 'Assets:Bank:Checking  5000.00 USD', '--posting', 'Equity:Member capital');
   cli('accounts', 'open', 'Expenses:Ingredients', '--date', '2024-01-01');

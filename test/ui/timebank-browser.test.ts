@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAppOnce } from '../helpers/app-build.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 import { exchangeDocuments, makeDeviceFolder } from '../helpers/device-folders.js';
 
@@ -77,7 +78,7 @@ const sync = () => exchangeDocuments(folders.alice, folders.bob);
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: REPO_ROOT, env: { ...process.env, PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH}` }, stdio: 'pipe' });
+  await buildAppOnce();
   cli(folders.alice, 'init', '--coop', 'Riverside Time Bank', '--member', 'Alice', '--role', 'member=timebank,vote', '--rule', 'quorum:1');
   cli(folders.bobKey, 'init', '--coop', 'Bob\'s own', '--member', 'Bob');
   const bobKey = (JSON.parse(cli(folders.bobKey, 'whoami', '--json')) as { device: string }).device;
