@@ -1,0 +1,76 @@
+import type { AutomergeUrl, DocumentId, PeerId as RepoPeerId } from '@automerge/automerge-repo';
+import { TallystickError } from '@tallystick/core';
+import { CoopStore } from '../coop-store.js';
+import type { DataFolder } from '../data-folder.js';
+import type { CatalogDoc } from '../documents.js';
+import type { StorageProblem } from '../file-storage-adapter.js';
+import type { NodeEntrySigner } from '../node-crypto.js';
+import { CatalogRosterReader } from './catalog-roster.js';
+import { type DialOutcome, waitForChannel } from './coop-peer.js';
+import { libp2pKeyOfDevice } from './device-identity.js';
+import type { Invite } from './invite.js';
+import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { RosterGate } from './roster-gate.js';
+import { createSyncNode } from './sync-node.js';
+
+export interface JoinOptions {
+  readonly folder: DataFolder;
+  readonly signer: NodeEntrySigner;
+  readonly invite: Invite;
+  readonly timeoutMs?: number;
+  readonly onStorageProblem?: (problem: StorageProblem) => void;
+}
+
+/**
+ * The first step of joining: fetch the co-op's catalog from the inviting peer, check it is the co-op the
+ * invite names (co-op id, genesis) and that its roster lists this device, store it, and record the co-op
+ * in the data folder. The months follow with an ordinary sync. Until the members have voted this device
+ * in, the inviter refuses it at the connection: the outcome says so and nothing is written.
+ * This device trusts only the inviter's peer id here (it has no roster yet), and asks it for one document.
+ */
+export async function fetchCoopCatalog(options: JoinOptions): Promise<DialOutcome> {
+  const { folder, invite } = options;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const gate = new RosterGate(invite.name);
+  gate.trust(invite.peer, 'the inviting member');
+  const node = await createSyncNode({ privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId), listenAddresses: [] });
+  const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: (peerId) => gate.allows(peerId), log: () => undefined });
+  const { repo, storage } = CoopStore.openRepo(folder, options.onStorageProblem, { peerId: node.peerId.toString() });
+  const onlyTheCatalog = async (peerId: RepoPeerId, documentId?: DocumentId) => peerId === invite.peer && documentId === invite.catalog;
+  repo.shareConfig = { announce: onlyTheCatalog, access: onlyTheCatalog };
+  repo.networkSubsystem.addNetworkAdapter(adapter);
+  try {
+    let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: 'the invite names no address of the inviting peer' };
+    for (const address of invite.addresses) {
+      outcome = await waitForChannel(node, adapter, gate, async (signal) => node.dial((await import('@multiformats/multiaddr')).multiaddr(address), { signal }), timeoutMs);
+      if (outcome.ok || outcome.code === 'refused') break;
+    }
+    if (!outcome.ok) return outcome;
+    if (outcome.peerId !== invite.peer) {
+      return { ok: false, code: 'refused', peerId: outcome.peerId, reason: `the peer at that address is ${outcome.peerId}, not the inviter ${invite.peer}` };
+    }
+    const handle = await repo.find<CatalogDoc>(`automerge:${invite.catalog}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) });
+    checkCatalog(handle.doc(), invite, options.signer.publicKey);
+    await repo.flush([handle.documentId]);
+    await storage.whenIdle();
+    folder.config.coops[invite.coop] = { name: handle.doc().name, catalog: handle.url, genesis: invite.genesis };
+    folder.config.defaultCoop ??= invite.coop;
+    await folder.saveConfig();
+    return outcome;
+  } finally {
+    repo.networkSubsystem.removeNetworkAdapter(adapter);
+    await node.stop();
+  }
+}
+
+/** The fetched catalog must be the invite's co-op, and must already list this device as a member's. */
+function checkCatalog(catalog: CatalogDoc, invite: Invite, device: string): void {
+  if (catalog.tallystick !== 'catalog' || catalog.coop !== invite.coop || catalog.genesis !== invite.genesis) {
+    throw new TallystickError('wrong_coop', `the inviting peer sent a document that is not the catalog of co-op ${invite.name} (${invite.coop}); nothing was written`);
+  }
+  const roster = new CatalogRosterReader(invite.coop, invite.genesis).read(catalog);
+  const admitted = roster.members.some((member) => !member.removed && member.devices.some((key) => key === device));
+  if (!admitted) {
+    throw new TallystickError('not_admitted', `the catalog of ${invite.name} does not list this device (${device.slice(0, 16)}…) as a member's yet; nothing was written`);
+  }
+}
