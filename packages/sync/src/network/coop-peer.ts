@@ -274,7 +274,7 @@ export async function waitForChannel(
     const onCandidate = ({ peerId }: { peerId: string }) => { if (peerId === remote) finish(accepted(remote)); };
     const onClose = () => {
       if (node.getConnections().some((connection) => connection.remotePeer.toString() === remote)) return;
-      finish({ ok: false, code: 'refused', peerId: remote, reason: 'the peer closed the connection right after the handshake: it does not admit this device (not an active device of a member in its roster)' });
+      finish({ ok: false, code: 'refused', peerId: remote, reason: 'it closed the connection right after the handshake, as a peer does with a device that is not an active device of a member in its roster' });
     };
     const timer = setTimeout(() => { finish({ ok: false, code: 'no_answer', peerId: remote, reason: `no sync channel within ${timeoutMs} ms` }); }, timeoutMs);
     adapter.on('peer-candidate', onCandidate);
@@ -290,7 +290,7 @@ function classifyDialError(error: unknown): DialOutcome {
   }
   if (/denied|gater/iu.test(`${name} ${text}`)) return { ok: false, code: 'refused', reason: `this device does not admit that peer (${text})` };
   // The remote hung up during the upgrade: its gate refused us after the handshake.
-  return { ok: false, code: 'refused', reason: `the peer closed the connection during the handshake (${name}: ${text}): it does not admit this device (not an active device of a member in its roster)` };
+  return { ok: false, code: 'refused', reason: `it closed the connection during the handshake (${name}: ${text}), as a peer does with a device that is not an active device of a member in its roster` };
 }
 
 /** An address others could dial: not a wildcard, and naming a transport we speak. */

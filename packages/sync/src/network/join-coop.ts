@@ -1,4 +1,5 @@
 import type { AutomergeUrl, DocumentId, PeerId as RepoPeerId } from '@automerge/automerge-repo';
+import { multiaddr } from '@multiformats/multiaddr';
 import { TallystickError } from '@tallystick/core';
 import { CoopStore } from '../coop-store.js';
 import type { DataFolder } from '../data-folder.js';
@@ -41,9 +42,11 @@ export async function fetchCoopCatalog(options: JoinOptions): Promise<DialOutcom
   repo.networkSubsystem.addNetworkAdapter(adapter);
   try {
     let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: 'the invite names no address of the inviting peer' };
+    // Every address in turn (one may reach another program on this machine): a refusal says more than silence.
     for (const address of invite.addresses) {
-      outcome = await waitForChannel(node, adapter, gate, async (signal) => node.dial((await import('@multiformats/multiaddr')).multiaddr(address), { signal }), timeoutMs);
-      if (outcome.ok || outcome.code === 'refused') break;
+      const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
+      if (attempt.ok) { outcome = attempt; break; }
+      if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;
     }
     if (!outcome.ok) return outcome;
     if (outcome.peerId !== invite.peer) {
