@@ -92,8 +92,10 @@ async function dialTargets(peer: CoopPeer, connect: readonly string[]): Promise<
   for (const candidate of known) {
     let outcome: DialOutcome | undefined;
     for (const address of candidate.addresses) {
-      outcome = await peer.dial(address, 5_000);
-      if (outcome.ok) break;
+      const attempt = await peer.dial(address, 5_000);
+      // An address may be stale (the peer moved): a refusal at another says more than that silence.
+      if (outcome === undefined || attempt.ok || (!outcome.ok && outcome.code !== 'refused')) outcome = attempt;
+      if (attempt.ok) break;
     }
     outcomes.push(outcome!.ok ? outcome! : { ...outcome!, reason: `${candidate.member ?? shortPeer(candidate.peerId)}: ${outcome!.reason}` });
   }

@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type AutomergeUrl, type PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
+import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EntrySigner } from '@tallystick/core';
 import { CoopStore, type NewEntry } from '../coop-store.js';
@@ -10,6 +12,7 @@ import { CoopPeer, type PeerEvent } from './coop-peer.js';
 import { libp2pKeyOfDevice, peerIdOfDevice } from './device-identity.js';
 import { encodeInvite, decodeInvite } from './invite.js';
 import { fetchCoopCatalog } from './join-coop.js';
+import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { createSyncNode } from './sync-node.js';
 
 /*
@@ -193,5 +196,30 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     await retry.stop();
     expect(await descriptions(bea)).toEqual([]);
     expect(ana.events).toContainEqual(expect.objectContaining({ type: 'refused', code: 'device_revoked' }));
+  }, 20_000);
+
+  it('offers a member only its own co-op\'s documents, even from a data folder holding two co-ops', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    const other = await CoopStore.found(await DataFolder.open(ana.folder.dir), { coopName: 'Elsewhere', memberName: 'Ana', signer: ana.signer, now: new Date() });
+    const otherCatalog = other.documentIds()[0]!;
+    await other.close();
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana); // serves Riverside, the default co-op
+    // Bea, a member of Riverside, running a repo that asks for anything and shares everything.
+    const node = await createSyncNode({ isAllowedPeer: () => true, privateKey: await libp2pKeyOfDevice(bea.signer), listenAddresses: [] });
+    const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: () => true, log: () => undefined });
+    const repo = new Repo({ network: [adapter], peerId: node.peerId.toString() as RepoPeerId, sharePolicy: async () => true });
+    try {
+      await node.dial(multiaddr(anaPeer.addresses()[0]!));
+      await waitFor('ana as bea\'s repo peer', () => repo.peers.includes(anaPeer.peerId as RepoPeerId));
+      const riverside = ana.folder.config.coops[anaPeer.store.coopId]!.catalog;
+      expect((await repo.find<{ name: string }>(riverside as AutomergeUrl, { signal: AbortSignal.timeout(5_000) })).doc().name).toBe('Riverside');
+      await expect(repo.find(`automerge:${otherCatalog}` as AutomergeUrl, { signal: AbortSignal.timeout(3_000) })).rejects.toThrow();
+    } finally {
+      await repo.shutdown();
+      await node.stop();
+    }
   }, 20_000);
 });

@@ -285,12 +285,12 @@ export async function waitForChannel(
 function classifyDialError(error: unknown): DialOutcome {
   const text = describe(error);
   const name = error instanceof Error ? error.name : '';
-  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|NoValidAddresses|Timeout|aborted/iu.test(`${name} ${text}`)) {
-    return { ok: false, code: 'unreachable', reason: text };
-  }
   if (/denied|gater/iu.test(`${name} ${text}`)) return { ok: false, code: 'refused', reason: `this device does not admit that peer (${text})` };
-  // The remote hung up during the upgrade: its gate refused us after the handshake.
-  return { ok: false, code: 'refused', reason: `it closed the connection during the handshake (${name}: ${text}), as a peer does with a device that is not an active device of a member in its roster` };
+  // The remote hung up once the handshake named us: its gate refused this device.
+  if (/UnexpectedEOF|EncryptionFailed|StreamReset|ConnectionClosed|MuxerClosed|unexpected end/iu.test(`${name} ${text}`)) {
+    return { ok: false, code: 'refused', reason: `it closed the connection during the handshake (${text}), as a peer does with a device that is not an active device of a member in its roster` };
+  }
+  return { ok: false, code: 'unreachable', reason: text };
 }
 
 /** An address others could dial: not a wildcard, and naming a transport we speak. */
@@ -299,5 +299,13 @@ function isDiallable(address: string): boolean {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describe).join('; ');
+  if (error instanceof Error) return error.message === '' ? error.name : error.message;
+  // A WebSocket dial fails with an ErrorEvent, whose cause is in `error` or `message`.
+  const event = error as { error?: unknown; message?: unknown } | null;
+  if (typeof event === 'object' && event !== null) {
+    if (event.error !== undefined) return describe(event.error);
+    if (typeof event.message === 'string' && event.message !== '') return event.message;
+  }
+  return String(error);
 }
