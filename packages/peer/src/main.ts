@@ -251,7 +251,11 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .option('--listen <multiaddr>', 'where to listen, like /ip4/0.0.0.0/tcp/4001 or /ip4/0.0.0.0/tcp/4002/ws; repeat (default: the ports of the last run, else any free TCP and WebSocket port)', collect, [])
     .option('--connect <multiaddr>', 'a member\'s peer to dial (the address its `tallystick peer` prints); repeat', collect, [])
     .option('--mdns', 'find the co-op\'s peers on the local network by mDNS')
-    .action(async (options) => (await import('./commands/peer.js')).peerCommand(context(), options));
+    .option('--stop', 'stop the peer running on this data folder (it saves what it received first) and wait for it to exit')
+    .action(async (options) => {
+      const commands = await import('./commands/peer.js');
+      return options.stop ? commands.stopPeerCommand(context()) : commands.peerCommand(context(), options);
+    });
 
   program.command('sync').description('sync once with member peers until both sides hold each other\'s changes, then exit')
     .option('--connect <multiaddr>', 'a member\'s peer to sync with; repeat (default: the peers this device knows)', collect, [])

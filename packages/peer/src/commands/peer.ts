@@ -50,6 +50,35 @@ export async function peerCommand(context: CommandContext, options: PeerOptions)
   print(context, 'stopped; everything received is on disk.');
 }
 
+const STOP_WAIT_MS = 30_000;
+
+/** Asks the peer running on this data folder to stop (SIGTERM, as Ctrl-C would) and waits until it has exited. */
+export async function stopPeerCommand(context: CommandContext): Promise<void> {
+  const folder = await openFolder(context);
+  const { readRunningPeer } = await import('./status.js');
+  const running = await readRunningPeer(folder);
+  if (running === undefined) {
+    print(context, 'No peer is running on this data folder.');
+    return;
+  }
+  process.kill(running.pid, 'SIGTERM');
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while (isAlive(running.pid)) {
+    if (Date.now() > deadline) throw new TallystickError('peer_not_stopping', `the peer (pid ${running.pid}) has not stopped after ${STOP_WAIT_MS / 1000} s; its log says why`);
+    await sleep(50);
+  }
+  print(context, `Stopped the peer (pid ${running.pid}).`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false; // gone
+  }
+}
+
 export interface SyncOptions {
   connect: string[];
   timeout?: string;
