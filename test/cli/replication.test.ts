@@ -139,6 +139,9 @@ describe('tallystick peer, invite, join, sync and status between real peers on 1
     const anaStatus = await tallystickOk(ana, ['status']);
     expect(anaStatus).toMatch(/peer {6}running since/u);
     expect(anaStatus).toContain('listening on /ip4/127.0.0.1/tcp/');
+    const second = await runTallystick(ana, ['sync']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/^tallystick: a peer is already running on .* \(pid \d+\) and keeps this device in sync; no need to sync besides it/u);
   }, 30_000);
 
   it('refuses a device that is no member\'s, whichever command it uses, and gives it nothing', async () => {

@@ -23,6 +23,7 @@ export interface PeerOptions {
 
 export async function peerCommand(context: CommandContext, options: PeerOptions): Promise<void> {
   const folder = await openFolder(context);
+  await refuseSecondPeer(folder, 'run a second one');
   const signer = await unlockSigner(context, folder);
   const log = eventPrinter(context);
   const remembered = options.listen.length === 0 ? await rememberedListen(folder) : undefined;
@@ -70,6 +71,14 @@ export async function stopPeerCommand(context: CommandContext): Promise<void> {
   print(context, `Stopped the peer (pid ${running.pid}).`);
 }
 
+/** One peer per data folder: two would be one device connecting twice, and two writers of one store. */
+async function refuseSecondPeer(folder: DataFolder, what: string): Promise<void> {
+  const { readRunningPeer } = await import('./status.js');
+  const running = await readRunningPeer(folder);
+  if (running === undefined) return;
+  throw new TallystickError('peer_running', `a peer is already running on ${folder.dir} (pid ${running.pid}) and keeps this device in sync; no need to ${what} (\`tallystick status\` shows it; \`tallystick peer --stop\` stops it)`);
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -88,6 +97,7 @@ export interface SyncOptions {
 export async function syncCommand(context: CommandContext, options: SyncOptions): Promise<void> {
   const timeoutMs = secondsOf(options.timeout ?? String(DEFAULT_SYNC_TIMEOUT_SECONDS)) * 1000;
   const folder = await openFolder(context);
+  await refuseSecondPeer(folder, 'sync besides it');
   const signer = await unlockSigner(context, folder);
   const peer = await startPeer(context, folder, signer, { listen: [], mdns: false, reconnect: false, log: eventPrinter(context) });
   try {

@@ -103,11 +103,11 @@ export class CoopPeer {
     const replicator = new CoopReplicator(store, node, gate, adapter, { ...options.replicator, log: (event) => { late.peer?.replicated(event); } });
     const peer = new CoopPeer(node, store, replicator, gate, known, adapter, options);
     late.peer = peer;
-    await replicator.start();
     try {
+      await replicator.start();
       await node.start();
     } catch (error) {
-      await replicator.stop();
+      await replicator.stop().catch(() => undefined); // the error that stopped the start is the one to report
       await node.stop();
       throw error;
     }

@@ -121,16 +121,16 @@ export class CoopReplicator {
     clearTimeout(this.flushTimer);
     clearTimeout(this.syncCheckTimer);
     this.repo.networkSubsystem.removeNetworkAdapter(this.adapter);
-    await this.flushing;
-    await this.flushNow();
+    await this.flush();
   }
 
   /** Writes every received change to disk now (in order: months, then the catalog). */
   async flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    this.flushing = this.flushing.then(() => this.flushNow());
-    await this.flushing;
+    const run = this.flushing.then(() => this.flushNow());
+    this.flushing = run.catch(() => undefined); // a failed flush is the caller's to report; later ones still run
+    await run;
   }
 
   isInSyncWith(peerId: string): boolean {
