@@ -13,12 +13,9 @@ import type { NodeEntrySigner } from '../node-crypto.js';
  * starts with "{": the two kinds of message cannot be mistaken for each other.)
  */
 
-const PKCS8_ED25519_PREFIX_BYTES = 16;
-
 /** The libp2p private key of this device: its entry-signing key, in libp2p's form. */
 export async function libp2pKeyOfDevice(signer: NodeEntrySigner): Promise<Ed25519PrivateKey> {
-  const pkcs8 = signer.keyForWorker().export({ format: 'der', type: 'pkcs8' });
-  const seed = new Uint8Array(pkcs8.subarray(PKCS8_ED25519_PREFIX_BYTES));
+  const seed = signer.exportSeed();
   const key = await generateKeyPairFromSeed('Ed25519', seed);
   if (Buffer.from(key.publicKey.raw).toString('hex') !== signer.publicKey) {
     throw new Error('the libp2p key derived from the device key has another public key');
