@@ -55,16 +55,16 @@ export async function joinCommand(context: CommandContext, code: string, options
     : await writeDeviceKeyFile(folder.keyPath, generateDevicePrivateKey(), await newPassphrase(context));
   await folder.saveConfig(); // a data folder with a key and no co-op yet: `whoami` works on it
   print(context, `This device's key: ${signer.publicKey}`);
-  const { fetchCoopCatalog } = await import('@tallystick/sync/network');
+  const { fetchCoop } = await import('@tallystick/sync/network');
   const attempts = options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt += 1) {
-    const outcome = await fetchCoopCatalog({ folder, signer, invite });
+    const outcome = await fetchCoop({ folder, signer, invite });
     if (outcome.ok) break;
     if (attempt >= attempts) throw notJoined(invite, outcome, signer.publicKey, options.wait === true);
     if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
     await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
   }
-  print(context, `Fetched the catalog of ${invite.name}; fetching its months…`);
+  print(context, `Fetched ${invite.name}; checking for changes made meanwhile…`);
   const peer = await startPeer(context, await DataFolder.open(folder.dir), signer, { listen: [], mdns: false, reconnect: false, log: eventPrinter(context) });
   try {
     peer.known.note(invite.peer, { addresses: invite.addresses });

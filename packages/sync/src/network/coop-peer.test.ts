@@ -11,7 +11,7 @@ import { NodeEntrySigner, generateDevicePrivateKey } from '../node-crypto.js';
 import { CoopPeer, type PeerEvent } from './coop-peer.js';
 import { libp2pKeyOfDevice, peerIdOfDevice } from './device-identity.js';
 import { encodeInvite, decodeInvite } from './invite.js';
-import { fetchCoopCatalog } from './join-coop.js';
+import { fetchCoop } from './join-coop.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { createSyncNode } from './sync-node.js';
 
@@ -114,7 +114,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const anaPeer = await startPeer(ana);
     const invite = await inviteFrom(ana, anaPeer);
 
-    const refused = await fetchCoopCatalog({ folder: bea.folder, signer: bea.signer, invite });
+    const refused = await fetchCoop({ folder: bea.folder, signer: bea.signer, invite });
     expect(refused).toMatchObject({ ok: false, code: 'refused' });
     expect(Object.keys(bea.folder.config.coops)).toEqual([]);
     await waitFor('ana to log the refusal', () => ana.events.some((event) => event.type === 'refused' && event.peerId === peerIdOfDevice(bea.signer.publicKey)));
@@ -122,7 +122,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
 
     await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
     await waitFor('ana\'s peer to pick up the vote', () => anaPeer.gate.allows(peerIdOfDevice(bea.signer.publicKey)));
-    expect(await fetchCoopCatalog({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true, peerId: anaPeer.peerId });
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true, peerId: anaPeer.peerId });
 
     const beaPeer = await startPeer(bea, { listen: [] });
     expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
@@ -154,7 +154,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const anaPeer = await startPeer(ana);
     const invite = await inviteFrom(ana, anaPeer);
     // Sam's own device, trusting Ana (as an invite makes it): Ana's gate still refuses him.
-    const outcome = await fetchCoopCatalog({ folder: sam.folder, signer: sam.signer, invite, timeoutMs: 3_000 });
+    const outcome = await fetchCoop({ folder: sam.folder, signer: sam.signer, invite, timeoutMs: 3_000 });
     expect(outcome).toMatchObject({ ok: false, code: 'refused' });
     await waitFor('ana to log the refusal', () => ana.events.some((event) => event.type === 'refused'));
     // And when Ana dials Sam's address, her own gate stops the dial before any protocol.
@@ -179,7 +179,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
     const anaPeer = await startPeer(ana);
     const invite = await inviteFrom(ana, anaPeer);
-    expect(await fetchCoopCatalog({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
     const beaPeer = await startPeer(bea, { listen: [] });
     expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
     await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
