@@ -1,7 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
 import { type CliResult, PASSPHRASE, REPO_ROOT, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, tallystickJson, tallystickOk } from './run-tallystick.js';
 
 /*
@@ -13,70 +14,16 @@ import { type CliResult, PASSPHRASE, REPO_ROOT, STACK_TRACE, assertCliBuilt, mak
  * Waits are on the peers' own log lines, never on fixed sleeps.
  */
 
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws'];
 const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 const LAUNCHER = join(REPO_ROOT, 'packages', 'peer', 'bin', 'tallystick.mjs');
-const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws'];
+const startPeer = (dataDir: string, args: readonly string[]) => new CliProcess(dataDir, ['peer', ...args], PASSPHRASE);
 
-/** A `tallystick peer` process whose output the test reads as it comes. */
-class PeerProcess {
-  output = '';
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly exited: Promise<number | null>;
-  private readonly listeners = new Set<() => void>();
-
-  constructor(dataDir: string, args: readonly string[]) {
-    const env: NodeJS.ProcessEnv = { ...process.env, TALLYSTICK_PASSPHRASE: PASSPHRASE };
-    delete env.TALLYSTICK_DATA;
-    delete env.TALLYSTICK_COOP;
-    this.child = spawn(NODE, [LAUNCHER, '--data', dataDir, 'peer', ...args], { env, cwd: REPO_ROOT });
-    const take = (chunk: Buffer) => { this.output += chunk.toString('utf8'); for (const listener of this.listeners) listener(); };
-    this.child.stdout.on('data', take);
-    this.child.stderr.on('data', take);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => { resolve(code); for (const listener of this.listeners) listener(); }));
-    running.add(this);
-  }
-
-  /** Resolves with the first line matching, counted from `after` characters of output on. */
-  waitFor(pattern: RegExp, after = 0, timeoutMs = 15_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const line = this.output.slice(after).split('\n').find((candidate) => pattern.test(candidate));
-        if (line === undefined && this.child.exitCode === null) return;
-        this.listeners.delete(check);
-        clearTimeout(timer);
-        if (line === undefined) reject(new Error(`peer exited before printing ${pattern}:\n${this.output}`));
-        else resolve(line);
-      };
-      const timer = setTimeout(() => { this.listeners.delete(check); reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${this.output}`)); }, timeoutMs);
-      this.listeners.add(check);
-      check();
-    });
-  }
-
-  async address(): Promise<string> {
-    const line = await this.waitFor(/listening on \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//u);
-    return /listening on (\S+)/u.exec(line)![1]!;
-  }
-
-  /** SIGTERM, as a service manager stops it: it must flush and exit 0. */
-  async stop(): Promise<number | null> {
-    this.child.kill('SIGTERM');
-    const code = await this.exited;
-    running.delete(this);
-    return code;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
-}
-
-const running = new Set<PeerProcess>();
 let root: string;
 let ana: string;
 let bea: string;
 let stranger: string;
-let anaPeer: PeerProcess;
+let anaPeer: CliProcess;
 let code: string;
 let beaKey: string;
 
@@ -89,13 +36,13 @@ beforeAll(async () => {
   // Quorum 1: Ana alone decides, so a revocation needs no vote from the device it revokes.
   await tallystickOk(ana, ['init', '--coop', 'Riverside', '--member', 'Ana', '--rule', 'quorum:1']);
   await tallystickOk(ana, ['add', '--date', '2025-03-01', '--description', 'Flour', '-p', 'Expenses:Flour  40.00 USD', '-p', 'Assets:Cash']);
-  anaPeer = new PeerProcess(ana, LOOPBACK);
+  anaPeer = startPeer(ana, LOOPBACK);
   await anaPeer.address();
   code = (await tallystickOk(ana, ['invite'])).trim();
 });
 
-afterAll(() => {
-  for (const peer of running) peer.kill();
+afterAll(async () => {
+  await killAllCliProcesses();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -166,7 +113,7 @@ describe('tallystick peer, invite, join, sync and status between real peers on 1
     await tallystickOk(ana, ['add', '--date', '2025-04-01', '--description', 'Ana April', '-p', 'Expenses:Rent  100.00 USD', '-p', 'Assets:Cash']);
     await tallystickOk(bea, ['add', '--date', '2025-03-04', '--description', 'Bea offline', '-p', 'Expenses:Sugar  2.00 USD', '-p', 'Assets:Cash']);
     await tallystickOk(bea, ['add', '--date', '2025-04-02', '--description', 'Bea April', '-p', 'Expenses:Rent  50.00 USD', '-p', 'Assets:Cash']);
-    anaPeer = new PeerProcess(ana, []); // no --listen: the ports of the last run, where Bea remembers Ana
+    anaPeer = startPeer(ana, []); // no --listen: the ports of the last run, where Bea remembers Ana
     await anaPeer.address();
     const mark = anaPeer.output.length;
     await tallystickOk(bea, ['sync']);
@@ -196,11 +143,11 @@ describe('tallystick peer, invite, join, sync and status between real peers on 1
     expect(beaLog).toMatch(/in sync with Ana/u);
     expect(anaLog).toMatch(/saved: .*period 2025-04/u);
     expect(await tallystickOk(ana, ['register', '--json'])).toContain('Found by mDNS');
-    anaPeer = new PeerProcess(ana, LOOPBACK);
+    anaPeer = startPeer(ana, LOOPBACK);
   }, 30_000);
 
   it('cuts off a connected device when its revocation arrives, and refuses it after', async () => {
-    const beaPeer = new PeerProcess(bea, [...LOOPBACK, '--connect', await anaPeer.address()]);
+    const beaPeer = startPeer(bea, [...LOOPBACK, '--connect', await anaPeer.address()]);
     await beaPeer.waitFor(/in sync with Ana/u);
     const mark = anaPeer.output.length;
     const id = /^Proposed ([0-9a-f]+):/mu.exec(await tallystickOk(ana, ['propose', 'revoke-device', 'Bea', beaKey]))![1]!;

@@ -56,6 +56,7 @@ export async function joinCommand(context: CommandContext, code: string, options
   await folder.saveConfig(); // a data folder with a key and no co-op yet: `whoami` works on it
   print(context, `This device's key: ${signer.publicKey}`);
   const { fetchCoop } = await import('@tallystick/sync/network');
+  print(context, `Fetching ${invite.name} from the inviting member's peer…`);
   const attempts = options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await fetchCoop({ folder, signer, invite });
