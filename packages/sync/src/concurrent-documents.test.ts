@@ -1,6 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { change, clone, from, merge } from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
+import { CoopStore, type NewEntry } from './coop-store.js';
+import { DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, periodDays, periodDocuments } from './documents.js';
+import { NodeEntrySigner, generateDevicePrivateKey } from './node-crypto.js';
 
 /*
  * Two devices offline each create the same month (or the same day of a month) as a new map under the
@@ -26,5 +33,34 @@ describe('reading concurrently created months and days', () => {
     const bea = change(clone(base), (doc) => { doc.days['2025-03-05'] = { beaPack: 'b' }; });
     const packs = periodDays(merge(ana, bea)).flatMap((day) => Object.keys(day.packs).map((key) => `${day.date} ${key}`)).sort();
     expect(packs).toEqual(['2025-03-05 anaPack', '2025-03-05 beaPack']);
+  });
+});
+
+describe('writing to a month another device listed but whose document has not arrived', () => {
+  it('writes to a month document of its own instead of failing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tallystick-missing-month-'));
+    try {
+      const signer = new NodeEntrySigner(generateDevicePrivateKey());
+      const entry = (description: string): NewEntry<'transaction'> => ({
+        kind: 'transaction',
+        payload: { date: '2025-03-05', status: '', description, tags: [], links: [], metadata: {}, postings: [{ account: 'expenses:supplies', amount: ['EUR', '1.00'] }, { account: 'assets:cash', amount: ['EUR', '-1.00'] }] },
+      });
+      let store = await CoopStore.found(await DataFolder.open(dir, { create: true }), { coopName: 'Riverside', memberName: 'Ana', signer, now: new Date() });
+      await store.appendEntries(store.signEntries([entry('first')], signer, new Date()));
+      const [, march] = store.documentIds();
+      await store.close();
+      // As if the catalog had arrived from a peer and the month's document not yet.
+      await rm(join(dir, 'storage', 'docs', march!), { recursive: true });
+      store = await CoopStore.open(await DataFolder.open(dir));
+      try {
+        await store.appendEntries(store.signEntries([entry('second')], signer, new Date()));
+        expect(store.documentIds()).toHaveLength(3);
+        expect(store.documentIds()).toContain(march);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

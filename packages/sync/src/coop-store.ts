@@ -302,15 +302,28 @@ export class CoopStore {
     this.periodHandles.delete(month);
   }
 
-  /** The period document already listed for a month, if any (the first, if concurrent devices made two). */
+  /**
+   * The period document already listed for a month and held here, if any (the first, if concurrent
+   * devices made two). A month another device listed whose document has not arrived yet (a sync cut
+   * short, a partition) is not written to: the new entries go to a month document of this device's own,
+   * as when two devices create a month offline, and readers take both.
+   */
   private async existingPeriodHandle(month: string): Promise<DocHandle<PeriodDoc> | undefined> {
     const cached = this.periodHandles.get(month);
     if (cached) return cached;
-    const existing = Object.keys(this.catalogHandle.doc().periods?.[month] ?? {}).sort();
-    if (!existing[0]) return undefined;
-    const handle = await this.findPeriod(month, existing[0]);
-    this.periodHandles.set(month, handle);
-    return handle;
+    const listed = periodDocuments(this.catalogHandle.doc()).filter((period) => period.month === month).map((period) => period.documentId).sort();
+    for (const documentId of listed) {
+      if (!(await this.holds(documentId))) continue;
+      const handle = await this.findPeriod(month, documentId);
+      this.periodHandles.set(month, handle);
+      return handle;
+    }
+    return undefined;
+  }
+
+  /** Whether a document is here: loaded, or with chunks in storage (damaged ones are found when read). */
+  private async holds(documentId: string): Promise<boolean> {
+    return this.repo.handles[documentId as DocumentId]?.isReady() === true || (await this.storage.listKeys([documentId])).length > 0;
   }
 
   /**

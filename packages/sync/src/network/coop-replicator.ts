@@ -152,6 +152,15 @@ export class CoopReplicator {
     return [...this.documents].map(([documentId, tracked]) => ({ documentId, label: tracked.label, present: tracked.handle?.isReady() ?? false }));
   }
 
+  /** Each document's heads here (sorted, joined), for documents present: two peers in sync show the same. */
+  documentHeads(): Record<string, string> {
+    const heads: Record<string, string> = {};
+    for (const [documentId, tracked] of this.documents) {
+      if (tracked.handle?.isReady() === true) heads[documentId] = [...getHeads(tracked.handle.doc() as object)].sort().join(',');
+    }
+    return heads;
+  }
+
   /** Documents not (yet) in sync with a peer, by label: what a one-shot sync is still waiting for. */
   documentsBehind(peerId: string): string[] {
     return [...this.documents].filter(([documentId, tracked]) => !this.documentInSync(documentId, tracked, peerId)).map(([, tracked]) => tracked.label);

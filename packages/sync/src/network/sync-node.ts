@@ -46,6 +46,9 @@ export async function createSyncNode(options: SyncNodeOptions): Promise<Libp2p> 
     streamMuxers: [yamux()],
     peerDiscovery,
     services: { identify: identify() },
+    // libp2p refuses a host's 6th connection in a second; processes on this machine (the CLI's one-shot
+    // syncs next to a running peer, tests) are exempt. Every connection still passes the gate below.
+    connectionManager: { allow: ["/ip4/127.0.0.0/ipcidr/8", "/ip6/::1/ipcidr/128"] },
     connectionGater: {
       // Dialling a known peer id that is refused never leaves this machine; an address without a peer id
       // is refused once noise has named the remote.
