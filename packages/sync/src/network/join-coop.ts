@@ -15,7 +15,7 @@ import { RosterGate } from './roster-gate.js';
 import { createSyncNode } from './sync-node.js';
 
 /** Months fetched in parallel while joining, and the most a catalog may make a joining device fetch. */
-const MONTHS_AT_ONCE = 8;
+const MONTHS_AT_ONCE = 32;
 const MAXIMUM_MONTHS = 10_000;
 
 export interface JoinOptions {
