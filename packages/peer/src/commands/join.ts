@@ -4,8 +4,6 @@ import { DataFolder, generateDevicePrivateKey, readDevicePublicKey, unlockDevice
 import { type DialOutcome, type Invite, decodeInvite, encodeInvite, peerIdOfDevice } from '@tallystick/sync/network';
 import { type CommandContext, openFolder, print, readPassphrase, warn } from '../context.js';
 import { newPassphrase } from './init.js';
-import { eventPrinter } from './network-text.js';
-import { startPeer } from './peer.js';
 import { readRunningPeer } from './status.js';
 
 /*
@@ -18,7 +16,6 @@ import { readRunningPeer } from './status.js';
 
 const JOIN_RETRY_MS = 3_000;
 const JOIN_WAIT_MAXIMUM_ATTEMPTS = 1_200; // an hour at one attempt every 3 s
-const JOIN_SYNC_TIMEOUT_MS = 120_000;
 
 export async function inviteCommand(context: CommandContext, options: { address: string[] }): Promise<void> {
   const folder = await openFolder(context);
@@ -65,21 +62,11 @@ export async function joinCommand(context: CommandContext, code: string, options
     if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
     await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
   }
-  print(context, `Fetched ${invite.name}; checking for changes made meanwhile…`);
-  const peer = await startPeer(context, await DataFolder.open(folder.dir), signer, { listen: [], mdns: false, reconnect: false, log: eventPrinter(context) });
-  try {
-    peer.known.note(invite.peer, { addresses: invite.addresses });
-    let outcome: DialOutcome | undefined;
-    for (const address of invite.addresses) {
-      outcome = await peer.dial(address);
-      if (outcome.ok) break;
-    }
-    if (!outcome?.ok) throw new TallystickError('sync_incomplete', `joined ${invite.name}, but its months could not be fetched (${outcome?.reason ?? 'no address'}): run \`tallystick sync\``);
-    const synced = await Promise.race([peer.replicator.whenInSyncWith(outcome.peerId).then(() => true), new Promise<boolean>((resolve) => { setTimeout(() => resolve(false), JOIN_SYNC_TIMEOUT_MS).unref(); })]);
-    if (!synced) throw new TallystickError('sync_incomplete', `joined ${invite.name}, but not every month arrived in time (what did is saved): run \`tallystick sync\``);
-  } finally {
-    await peer.stop();
-  }
+  // The inviter is the first peer this device knows: `sync` and `peer` dial it without being told.
+  const { KnownPeers, networkPaths } = await import('@tallystick/sync/network');
+  const known = await KnownPeers.load(networkPaths(folder).knownPeers);
+  known.note(invite.peer, { addresses: invite.addresses, seen: context.now(), synced: context.now() });
+  await known.flush();
   print(context, `Joined co-op "${invite.name}" (${invite.coop}): this device holds its books now (try \`tallystick balance\`). Keep them in sync with \`tallystick sync\`, or keep \`tallystick peer\` running.`);
 }
 
