@@ -103,11 +103,13 @@ export async function loadBookView(context: CommandContext): Promise<BookView> {
     const view = await readCurrentIndex(folder, coopId);
     if (view) return view;
   }
-  const { CoopStore, rebuildIndex } = await loadSync();
+  const { CoopStore, FileStorageAdapter, rebuildIndex } = await loadSync();
+  // Before opening: a peer running on this folder may save between the catalog's load and the index's write.
+  const fingerprintBeforeOpen = await new FileStorageAdapter(folder.storageDir).fingerprint();
   const store = await CoopStore.open(folder, coopId, (problem) => warn(context, `tallystick: storage: ${problem.reason}: ${problem.path} was put aside as ${problem.quarantinedAs}`));
   try {
     const bar = progress(context, 'reading documents');
-    const { view } = await rebuildIndex(store, { onProgress: bar.update });
+    const { view } = await rebuildIndex(store, { onProgress: bar.update, fingerprintBeforeOpen });
     bar.done();
     return view;
   } finally {

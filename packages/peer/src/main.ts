@@ -247,6 +247,34 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .option('--json', 'machine-readable output')
     .action(async (options) => (await import('./commands/clear.js')).clearPlanCommand(context(), options));
 
+  program.command('peer').description('run this device\'s peer: listen, dial, discover, and keep the co-op\'s documents in sync with its members until Ctrl-C')
+    .option('--listen <multiaddr>', 'where to listen, like /ip4/0.0.0.0/tcp/4001 or /ip4/0.0.0.0/tcp/4002/ws; repeat (default: the ports of the last run, else any free TCP and WebSocket port)', collect, [])
+    .option('--connect <multiaddr>', 'a member\'s peer to dial (the address its `tallystick peer` prints); repeat', collect, [])
+    .option('--mdns', 'find the co-op\'s peers on the local network by mDNS')
+    .option('--stop', 'stop the peer running on this data folder (it saves what it received first) and wait for it to exit')
+    .action(async (options) => {
+      const commands = await import('./commands/peer.js');
+      return options.stop ? commands.stopPeerCommand(context()) : commands.peerCommand(context(), options);
+    });
+
+  program.command('sync').description('sync once with member peers until both sides hold each other\'s changes, then exit')
+    .option('--connect <multiaddr>', 'a member\'s peer to sync with; repeat (default: the peers this device knows)', collect, [])
+    .option('--timeout <seconds>', 'give up after this long (default 60)')
+    .action(async (options) => (await import('./commands/peer.js')).syncCommand(context(), options));
+
+  program.command('status').description('this device\'s peer id and addresses, the running peer, known peers, last sync, documents')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => (await import('./commands/status.js')).statusCommand(context(), options));
+
+  program.command('invite').description('print a code with which another device can ask to join this co-op (it must still be voted in)')
+    .option('--address <multiaddr>', 'where this device\'s peer can be reached (default: where the running `tallystick peer` listens); repeat', collect, [])
+    .action(async (options) => (await import('./commands/join.js')).inviteCommand(context(), options));
+
+  program.command('join').description('fetch a co-op with an invite code, once the members have voted this device in (prints this device\'s key to propose)')
+    .argument('<code>', 'the code `tallystick invite` printed on a member\'s device')
+    .option('--wait', 'keep trying (every 3 s, up to an hour) until the members have voted this device in')
+    .action(async (code, options) => (await import('./commands/join.js')).joinCommand(context(), code, options));
+
   program.command('ui').description('open the app in a browser: serves it and its API on 127.0.0.1 with a per-launch token')
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--app <dir>', 'the built app (default: out/renderer of this checkout)')

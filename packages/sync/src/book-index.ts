@@ -268,11 +268,19 @@ function withoutUndefinedFields<T extends object>(value: T): T {
  * the book, and rewrites the index at the current fingerprint. `trusted` are entries this process
  * just signed (no need to verify its own signatures).
  */
-export async function rebuildIndex(store: CoopStore, options: { trusted?: readonly Entry[]; onProgress?: (done: number, total: number) => void } = {}): Promise<{ book: Book; view: BookView }> {
+export async function rebuildIndex(store: CoopStore, options: {
+  trusted?: readonly Entry[]; onProgress?: (done: number, total: number) => void;
+  /**
+   * The fingerprint taken before the store was opened, when another process (a running peer) may write
+   * to the folder meanwhile: the catalog was read at open, so an index marked with a later fingerprint
+   * could claim changes it never read. Marked with the earlier one it is at worst rebuilt once more.
+   */
+  fingerprintBeforeOpen?: string;
+} = {}): Promise<{ book: Book; view: BookView }> {
   const paths = indexPaths(store.folder, store.coopId);
   const knownGood = await readVerifiedEntries(paths.entries);
   for (const entry of options.trusted ?? []) knownGood.set(entry.id, entry);
-  const fingerprint = await store.storage.fingerprint();
+  const fingerprint = options.fingerprintBeforeOpen ?? await store.storage.fingerprint();
   const read = await store.readEntries({ knownGood, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const book = materialize(read);
   const index = indexOfBook(book, store.coopId, fingerprint);

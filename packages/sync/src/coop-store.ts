@@ -1,14 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AutomergeUrl, type DocHandle, type DocumentId, Repo } from '@automerge/automerge-repo';
+import { type AutomergeUrl, type DocHandle, type DocumentId, type PeerId, Repo } from '@automerge/automerge-repo';
 import {
   type CoopId, type DecisionRule, type Entry, type EntryBody, type EntryId, type EntryKind, type EntryRejection, type EntrySeal,
   type EntrySigner, type PayloadOf, type PreparedEntry, type RejectedEntry, type RoleJson, type StoredEntry, TallystickError, assert,
   checkSealedEntries, checkStoredEntry, createEntry, isControlKind, materialize, prepareEntry, sealEntries,
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
-import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText } from './documents.js';
+import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText, periodDays, periodDocuments } from './documents.js';
 import { FileStorageAdapter, type StorageProblem } from './file-storage-adapter.js';
 import { readEntryLines, writeEntryLines } from './deflated-lines.js';
 import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
@@ -32,6 +32,11 @@ export interface NewEntry<K extends EntryKind = EntryKind> {
 
 export const crypto = nodeEntryCrypto;
 
+/** For a store that syncs with peers: the repo's peer id must be the libp2p peer id (see sync/src/network). */
+export interface RepoNetworkOptions {
+  readonly peerId?: string;
+}
+
 /** Batches at least this large unload each month's document once it is written (see saveAndUnload). */
 export const UNLOAD_AFTER_WRITE_ENTRIES = 5000;
 
@@ -51,11 +56,14 @@ export class CoopStore {
     this.catalogHandle = catalog;
   }
 
-  static openRepo(folder: DataFolder, onProblem?: (problem: StorageProblem) => void): { repo: Repo; storage: FileStorageAdapter } {
+  static openRepo(folder: DataFolder, onProblem?: (problem: StorageProblem) => void, network: RepoNetworkOptions = {}): { repo: Repo; storage: FileStorageAdapter } {
     const storage = new FileStorageAdapter(folder.storageDir, onProblem ? { onProblem } : {});
     // The store saves explicitly (flush after each write), so automerge-repo's own throttled saves would
     // only repeat the same work mid-batch: measured 2× the write time on an import.
-    const repo = new Repo({ storage, network: [], sharePolicy: async () => false, saveDebounceRate: 24 * 3600 * 1000 });
+    const repo = new Repo({
+      storage, network: [], sharePolicy: async () => false, saveDebounceRate: 24 * 3600 * 1000,
+      ...(network.peerId === undefined ? {} : { peerId: network.peerId as PeerId }),
+    });
     return { repo, storage };
   }
 
@@ -84,10 +92,10 @@ export class CoopStore {
     return new CoopStore(folder, coopId, repo, storage, catalog);
   }
 
-  static async open(folder: DataFolder, requestedCoop?: string, onProblem?: (problem: StorageProblem) => void): Promise<CoopStore> {
+  static async open(folder: DataFolder, requestedCoop?: string, onProblem?: (problem: StorageProblem) => void, network: RepoNetworkOptions = {}): Promise<CoopStore> {
     const coopId = folder.coopId(requestedCoop) as CoopId;
     const record = folder.config.coops[coopId]!;
-    const { repo, storage } = CoopStore.openRepo(folder, onProblem);
+    const { repo, storage } = CoopStore.openRepo(folder, onProblem, network);
     let catalog: DocHandle<CatalogDoc>;
     try {
       catalog = await repo.find<CatalogDoc>(record.catalog as AutomergeUrl);
@@ -294,15 +302,28 @@ export class CoopStore {
     this.periodHandles.delete(month);
   }
 
-  /** The period document already listed for a month, if any (the first, if concurrent devices made two). */
+  /**
+   * The period document already listed for a month and held here, if any (the first, if concurrent
+   * devices made two). A month another device listed whose document has not arrived yet (a sync cut
+   * short, a partition) is not written to: the new entries go to a month document of this device's own,
+   * as when two devices create a month offline, and readers take both.
+   */
   private async existingPeriodHandle(month: string): Promise<DocHandle<PeriodDoc> | undefined> {
     const cached = this.periodHandles.get(month);
     if (cached) return cached;
-    const existing = Object.keys(this.catalogHandle.doc().periods?.[month] ?? {}).sort();
-    if (!existing[0]) return undefined;
-    const handle = await this.findPeriod(month, existing[0]);
-    this.periodHandles.set(month, handle);
-    return handle;
+    const listed = periodDocuments(this.catalogHandle.doc()).filter((period) => period.month === month).map((period) => period.documentId).sort();
+    for (const documentId of listed) {
+      if (!(await this.holds(documentId))) continue;
+      const handle = await this.findPeriod(month, documentId);
+      this.periodHandles.set(month, handle);
+      return handle;
+    }
+    return undefined;
+  }
+
+  /** Whether a document is here: loaded, or with chunks in storage (damaged ones are found when read). */
+  private async holds(documentId: string): Promise<boolean> {
+    return this.repo.handles[documentId as DocumentId]?.isReady() === true || (await this.storage.listKeys([documentId])).length > 0;
   }
 
   /**
@@ -322,8 +343,7 @@ export class CoopStore {
 
   /** Every document id of this co-op: the catalog and all period documents. */
   documentIds(): string[] {
-    const periods = this.catalogHandle.doc().periods ?? {};
-    return [this.catalogHandle.documentId, ...Object.values(periods).flatMap((set) => Object.keys(set))];
+    return [this.catalogHandle.documentId, ...periodDocuments(this.catalogHandle.doc()).map((period) => period.documentId)];
   }
 
   /**
@@ -343,12 +363,13 @@ export class CoopStore {
     };
     const catalog = this.catalogHandle.doc();
     for (const [key, value] of Object.entries(catalog.entries ?? {})) takePack(key, value, 'the catalog');
-    const ids = Object.entries(catalog.periods ?? {}).flatMap(([month, set]) => Object.keys(set).map((docId) => ({ month, docId })));
+    // Months and days two devices created concurrently are Automerge conflicts: read every side (documents.ts).
+    const ids = periodDocuments(catalog);
     let done = 0;
-    for (const { month, docId } of ids) {
-      const handle = await this.findPeriod(month, docId);
-      for (const [date, day] of Object.entries(handle.doc().days ?? {})) {
-        for (const [key, value] of Object.entries(day)) takePack(key, value, `period ${month}, ${date}`, date);
+    for (const { month, documentId } of ids) {
+      const handle = await this.findPeriod(month, documentId);
+      for (const { date, packs } of periodDays(handle.doc())) {
+        for (const [key, value] of Object.entries(packs)) takePack(key, value, `period ${month}, ${date}`, date);
       }
       done += 1;
       options.onProgress?.(done, ids.length);

@@ -11,6 +11,8 @@ import { writeFileAtomic } from './file-storage-adapter.js';
  *   storage/          Automerge chunks (crash-safe adapter), quarantine/ for damaged ones
  *   pending/          write-ahead batches: entries promised to the user, not yet in the documents
  *   index/            derived, rebuildable caches for fast cold reports
+ *   network/          what replication learns: peers.json (known peers), listen.json (the peer's ports),
+ *                     peer.json (while `tallystick peer` runs); never replicated, safe to delete
  */
 export interface DataFolderConfig {
   format: 'tallystick-data';

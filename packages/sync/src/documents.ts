@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { ImmutableString } from '@automerge/automerge';
+import { ImmutableString, getConflicts } from '@automerge/automerge';
 import type { Entry, EntryId, StoredEntry } from '@tallystick/core';
 
 /*
@@ -114,6 +114,38 @@ export function decodePack(value: unknown): DecodedPack {
       return { ok: true, stored: { sig: line.slice(0, tab), text: line.slice(tab + 1) } };
     }),
   };
+}
+
+/**
+ * Every value written under one key of a document's map, concurrent ones included. Two devices that each
+ * create a month's (or a day's) map offline write two different maps under the same key; Automerge shows
+ * one of them and keeps the other as a conflict, so a reader that looked only at the shown one would miss
+ * the other device's months or entries. Readers take the union (the keys inside are content-addressed or
+ * document ids, so the same key in two maps is the same thing).
+ */
+export function concurrentValues<T>(map: object, key: string): T[] {
+  const conflicts = getConflicts(map as Record<string, unknown>, key);
+  if (conflicts !== undefined && Object.keys(conflicts).length > 1) return Object.values(conflicts) as T[];
+  const value = (map as Record<string, T | undefined>)[key];
+  return value === undefined ? [] : [value];
+}
+
+/** Every period document a catalog lists, by month, including months two devices created concurrently. */
+export function periodDocuments(catalog: Pick<CatalogDoc, 'periods'>): { month: string; documentId: string }[] {
+  const periods = catalog.periods ?? {};
+  const found = new Map<string, string>();
+  for (const month of Object.keys(periods).sort()) {
+    for (const set of concurrentValues<Record<string, true>>(periods, month)) {
+      for (const documentId of Object.keys(set)) found.set(documentId, month);
+    }
+  }
+  return [...found].map(([documentId, month]) => ({ month, documentId }));
+}
+
+/** Every day of a period document with its packs, including days two devices wrote concurrently. */
+export function periodDays(period: Pick<PeriodDoc, 'days'>): { date: string; packs: Record<string, StoredPack> }[] {
+  const days = period.days ?? {};
+  return Object.keys(days).sort().flatMap((date) => concurrentValues<Record<string, StoredPack>>(days, date).map((packs) => ({ date, packs })));
 }
 
 /** The period document that holds a dated entry. */

@@ -50,6 +50,11 @@ export class NodeEntrySigner implements EntrySigner {
   sign(message: string): string {
     return sign(null, Buffer.from(message, 'utf8'), this.privateKey).toString('hex');
   }
+
+  /** The 32-byte Ed25519 seed, for this key's one other use: the device's libp2p identity (network/device-identity.ts). */
+  exportSeed(): Uint8Array {
+    return new Uint8Array(this.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length));
+  }
 }
 
 /** A fresh device key pair; returns the raw 32-byte private key. */

@@ -63,7 +63,7 @@ function roleOf(text: string): RoleJson {
   return { name: match[1]!.trim(), may: may as Permission[] };
 }
 
-async function newPassphrase(context: CommandContext): Promise<string> {
+export async function newPassphrase(context: CommandContext): Promise<string> {
   const passphrase = await readPassphrase(context, 'Choose a passphrase (8+ characters): ');
   if (context.env.TALLYSTICK_PASSPHRASE) return passphrase;
   checkNewPassphrase(passphrase, await readPassphrase(context, 'Repeat the passphrase: '));

@@ -67,6 +67,11 @@ export class Libp2pNetworkAdapter extends NetworkAdapter {
     for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
 
+  /** Peers whose sync channel is open: their hello arrived and the repo was told of them. */
+  connectedPeers(): string[] {
+    return [...this.channels.keys()];
+  }
+
   send(message: Message): void {
     const channel = this.channels.get(message.targetId);
     if (channel === undefined) return;

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// Replication bench (issue 4): `node bench/sync.mjs [--transactions N] [--seed S] [--entries N]`, or
+// `node bench/run.mjs --only sync`.
+//
+// 1. Fresh replica: a member's peer holds the generated book (imported, untimed); a new device, voted in,
+//    runs `tallystick join` against it: wall time and peak memory of that process, next to saving and
+//    loading the same documents with Automerge alone. Also the holding peer's peak memory.
+// 2. Propagation: two connected peers in this process; entries appended one at a time on one (waiting for
+//    each to arrive), then at a steady 100 per second: from the call that writes an entry (which fsyncs
+//    it first) to the change being in the other peer's document. p50 and p99.
+// Peers listen on 127.0.0.1 only; mDNS is off.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_SEED, DEFAULT_TRANSACTIONS, defaultFolder, writeBook } from './generate-book.mjs';
+import { CLI, NODE, ROOT, log, measure, mebibytes, out, relative, seconds } from './measure.mjs';
+
+const PASSPHRASE = 'bench-passphrase';
+const ENV = { TALLYSTICK_PASSPHRASE: PASSPHRASE, TALLYSTICK_DATA: '', TALLYSTICK_COOP: '' };
+
+function parseArguments(argv) {
+  const options = { transactions: DEFAULT_TRANSACTIONS, seed: DEFAULT_SEED, entries: 1_000, timeoutSeconds: 900 };
+  for (let index = 0; index < argv.length; index += 2) {
+    const [flag, text] = [argv[index], argv[index + 1]];
+    if (text === undefined || !/^\d+$/u.test(text)) throw new Error(`${flag} needs a whole number`);
+    if (flag === '--transactions') options.transactions = Number(text);
+    else if (flag === '--seed') options.seed = Number(text);
+    else if (flag === '--entries') options.entries = Number(text);
+    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --entries N)`);
+  }
+  return options;
+}
+
+async function cli(dataDir, args, timeoutSeconds = 900) {
+  const result = await measure(NODE, [CLI, '--data', dataDir, ...args], { env: ENV, timeoutSeconds });
+  if (!result.ok) throw new Error(`tallystick ${args.join(' ')}: ${result.error}\n${result.stderr}`);
+  return result;
+}
+
+/** A running `tallystick peer`: waits for a line of its log, reports its peak memory (VmHWM) before stopping. */
+function startPeer(dataDir) {
+  const child = spawn(NODE, [CLI, '--data', dataDir, 'peer', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    output: () => output,
+    async waitFor(pattern, after = 0, timeoutMs = 600_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output.slice(after))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`peer: no ${pattern}\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    peakKiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+)/u.exec(status)?.[1]);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Saving and loading every document of a data folder with Automerge alone (no repo, no network). */
+async function automergeAlone(dataDir) {
+  const Automerge = await import('@automerge/automerge');
+  const { FileStorageAdapter } = await import('../packages/sync/dist/index.js');
+  const storage = new FileStorageAdapter(join(dataDir, 'storage'));
+  const documents = [...new Set((await storage.listing()).map((name) => name.split('/')[1]))];
+  let loadMs = 0;
+  let saveMs = 0;
+  let bytes = 0;
+  for (const documentId of documents) {
+    const chunks = (await storage.loadRange([documentId])).filter((chunk) => chunk.key[1] === 'snapshot' || chunk.key[1] === 'incremental');
+    const joined = Buffer.concat(chunks.map((chunk) => chunk.data));
+    let started = performance.now();
+    const doc = Automerge.load(joined);
+    loadMs += performance.now() - started;
+    started = performance.now();
+    const saved = Automerge.save(doc);
+    saveMs += performance.now() - started;
+    bytes += saved.byteLength;
+    // And loading what save wrote, as a fresh replica would receive it at best.
+    started = performance.now();
+    Automerge.load(saved);
+    loadMs += performance.now() - started;
+  }
+  return { documents: documents.length, bytes, saveAndLoadMs: saveMs + loadMs / 2 };
+}
+
+/** Admits a new device into the co-op held in `office` (quorum 1) and returns its join command's measure. */
+async function freshReplica(options, office, laptop, peer) {
+  const code = (await cli(office, ['invite'])).stdout.trim();
+  const refused = await measure(NODE, [CLI, '--data', laptop, 'join', code], { env: ENV, timeoutSeconds: 120 });
+  const key = /This device's key: ([0-9a-f]{64})/u.exec(refused.stdout)?.[1];
+  if (key === undefined) throw new Error(`join did not print a key:\n${refused.stdout}${refused.stderr}`);
+  const mark = peer.output().length;
+  const id = /^Proposed ([0-9a-f]+):/mu.exec((await cli(office, ['propose', 'add-member', 'laptop', '--device', key])).stdout)[1];
+  await cli(office, ['vote', id, 'yes']);
+  await peer.waitFor(/roster: 2 members/u, mark);
+  log('sync bench: timing the fresh replica (tallystick join)…');
+  return cli(laptop, ['join', code], options.timeoutSeconds);
+}
+
+function percentile(values, fraction) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+/** Two peers in this process: entries written on one, timed until they are in the other's document. */
+async function propagation(options, office, laptop) {
+  const Automerge = await import('@automerge/automerge');
+  const { DataFolder, unlockDeviceKeyFile } = await import('../packages/sync/dist/index.js');
+  const { CoopPeer } = await import('../packages/sync/dist/network/index.js');
+  const start = async (dir, listen) => CoopPeer.start({
+    folder: await DataFolder.open(dir), signer: await unlockDeviceKeyFile(join(dir, 'device-key.json'), PASSPHRASE),
+    listen, reconnect: false, replicator: { localPollMs: 0 }, log: () => undefined,
+  });
+  const sender = await start(office, ['/ip4/127.0.0.1/tcp/0']);
+  const receiver = await start(laptop, []);
+  try {
+    const dial = await receiver.dial(sender.addresses()[0]);
+    if (!dial.ok) throw new Error(`the peers did not connect: ${dial.reason}`);
+    const signer = await unlockDeviceKeyFile(join(office, 'device-key.json'), PASSPHRASE);
+    let serial = 0;
+    const entry = () => ({ kind: 'transaction', payload: {
+      date: '2031-01-15', status: '', description: `propagation ${serial += 1}`, tags: [], links: [], metadata: {},
+      postings: [{ account: 'expenses:bench', amount: ['USD', '1.00'] }, { account: 'assets:cash', amount: ['USD', '-1.00'] }],
+    } });
+    // Arrival: the sender's month document's newest change is in the receiver's copy of that document.
+    const monthHandle = (peer) => {
+      const month = peer.replicator.documentStates().find((document) => document.label === 'period 2031-01' && document.present);
+      return month === undefined ? undefined : peer.store.repo.handles[month.documentId];
+    };
+    const write = async () => {
+      const started = performance.now();
+      await sender.store.appendEntries(sender.store.signEntries([entry()], signer, new Date()));
+      return { started, written: performance.now(), head: Automerge.getHeads(monthHandle(sender).doc())[0] };
+    };
+    const arrived = (head) => {
+      const handle = monthHandle(receiver);
+      return handle !== undefined && handle.isReady() && Automerge.hasHeads(handle.doc(), [head]);
+    };
+    const waitArrival = async (head) => {
+      const deadline = Date.now() + 30_000;
+      while (!arrived(head)) {
+        if (Date.now() > deadline) throw new Error('an entry did not arrive within 30 s');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return performance.now();
+    };
+    await waitArrival((await write()).head); // the month's first entry creates its document: not timed
+    const single = [];
+    const writes = [];
+    for (let index = 0; index < options.entries; index += 1) {
+      // automerge-repo sends a document's changes at most every 100 ms (DocSynchronizer's fixed throttle):
+      // entries one at a time are spaced past it, so each is measured alone rather than waiting on the last.
+      await new Promise((resolve) => setTimeout(resolve, 110));
+      const { started, written, head } = await write();
+      single.push((await waitArrival(head)) - started);
+      writes.push(written - started);
+    }
+    // Steady: one entry every 10 ms (writes are queued; a write slower than 10 ms makes later ones late).
+    const steady = [];
+    const steadyAfterWrite = [];
+    let queue = Promise.resolve();
+    const pending = [];
+    const begin = performance.now();
+    for (let index = 0; index < options.entries; index += 1) {
+      const due = begin + index * 10;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+      queue = queue.then(async () => {
+        const { written, head } = await write();
+        pending.push(waitArrival(head).then((at) => { steady.push(at - due); steadyAfterWrite.push(at - written); }));
+      });
+    }
+    await queue;
+    await Promise.all(pending);
+    return { single, writes, steady, steadyAfterWrite };
+  } finally {
+    await receiver.stop();
+    await sender.stop();
+  }
+}
+
+export async function runSyncBench(options) {
+  const book = defaultFolder(options);
+  if (!existsSync(join(book, 'book.journal'))) writeBook({ transactions: options.transactions, seed: options.seed, out: book });
+  const work = mkdtempSync(join(tmpdir(), 'tallystick-sync-bench-'));
+  const office = join(work, 'office');
+  const laptop = join(work, 'laptop');
+  try {
+    log(`sync bench: importing ${relative(join(book, 'book.journal'))} into the office peer's folder (untimed)…`);
+    await cli(office, ['init', '--coop', 'Bench', '--member', 'office', '--rule', 'quorum:1']);
+    await cli(office, ['import', join(book, 'book.journal')], options.timeoutSeconds);
+    const alone = await automergeAlone(office);
+    const peer = startPeer(office);
+    await peer.waitFor(/listening on/u);
+    const replica = await freshReplica(options, office, laptop, peer);
+    const peerKiB = peer.peakKiB();
+    await peer.stop();
+    log(`sync bench: propagation of ${options.entries} entries, one at a time and at 100 per second…`);
+    const times = await propagation(options, office, laptop);
+    const ms = (value) => value.toFixed(1);
+    out('');
+    out(`Replication (${options.transactions} transactions, seed ${options.seed}; peers on 127.0.0.1)`);
+    out('| measure | value | target |');
+    out('| --- | --- | --- |');
+    out(`| fresh replica: \`tallystick join\` (whole process) | ${seconds(replica.seconds * 1000)} s, ${mebibytes(replica.peakKiB)} MiB peak | ≤ 2× save + load |`);
+    out(`| Automerge alone: save + load of the same ${alone.documents} documents (${(alone.bytes / 1048576).toFixed(1)} MiB) | ${seconds(alone.saveAndLoadMs)} s | |`);
+    out(`| peer holding the book: peak memory (VmHWM) | ${mebibytes(peerKiB)} MiB | |`);
+    out(`| one at a time: write + propagation p50 / p99 | ${ms(percentile(times.single, 0.5))} / ${ms(percentile(times.single, 0.99))} ms | < 10 / < 25 ms |`);
+    out(`| of which the sender's own write (fsynced) p50 | ${ms(percentile(times.writes, 0.5))} ms | |`);
+    out(`| 100 per second: from when due to arrival p50 / p99 | ${ms(percentile(times.steady, 0.5))} / ${ms(percentile(times.steady, 0.99))} ms | p99 < 120 ms |`);
+    out(`| 100 per second: from the write's return to arrival p50 / p99 | ${ms(percentile(times.steadyAfterWrite, 0.5))} / ${ms(percentile(times.steadyAfterWrite, 0.99))} ms | |`);
+    out('(automerge-repo\'s own WebSocket adapter is not installed here: not measured)');
+    return true;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.chdir(ROOT);
+  runSyncBench(parseArguments(process.argv.slice(2))).then(() => process.exit(0), (error) => {
+    log(`sync bench failed: ${error.stack ?? error}`);
+    process.exit(1);
+  });
+}

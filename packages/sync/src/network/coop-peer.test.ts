@@ -1,0 +1,225 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AutomergeUrl, type PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
+import { multiaddr } from '@multiformats/multiaddr';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EntrySigner } from '@tallystick/core';
+import { CoopStore, type NewEntry } from '../coop-store.js';
+import { DataFolder } from '../data-folder.js';
+import { NodeEntrySigner, generateDevicePrivateKey } from '../node-crypto.js';
+import { CoopPeer, type PeerEvent } from './coop-peer.js';
+import { libp2pKeyOfDevice, peerIdOfDevice } from './device-identity.js';
+import { encodeInvite, decodeInvite } from './invite.js';
+import { fetchCoop } from './join-coop.js';
+import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { createSyncNode } from './sync-node.js';
+
+/*
+ * Real libp2p nodes on 127.0.0.1 and real data folders: the gate, sharing, following the catalog,
+ * ordered flushing, revocation and joining, below the CLI (test/cli/replication.test.ts drives the CLI).
+ */
+
+const folders: string[] = [];
+const peers: CoopPeer[] = [];
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((peer) => peer.stop()));
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+interface Device { folder: DataFolder; signer: NodeEntrySigner; events: PeerEvent[] }
+
+async function device(label: string): Promise<Device> {
+  const dir = mkdtempSync(join(tmpdir(), `tallystick-peer-${label}-`));
+  folders.push(dir);
+  return { folder: await DataFolder.open(dir, { create: true }), signer: new NodeEntrySigner(generateDevicePrivateKey()), events: [] };
+}
+
+async function found(founder: Device): Promise<void> {
+  const store = await CoopStore.found(founder.folder, { coopName: 'Riverside', memberName: 'Ana', signer: founder.signer, now: new Date(), rule: { kind: 'quorum', yes: 1 } });
+  await store.close();
+}
+
+/** Writes entries as a CLI process would: its own store on the folder, flushed, closed. */
+async function write(on: Device, signer: EntrySigner, entries: readonly NewEntry[]): Promise<string[]> {
+  const store = await CoopStore.open(await DataFolder.open(on.folder.dir));
+  try {
+    const written = store.signEntries(entries, signer, new Date());
+    await store.appendEntries(written);
+    return written.map((entry) => entry.id);
+  } finally {
+    await store.close();
+  }
+}
+
+function transaction(date: string, description: string, amount: string): NewEntry<'transaction'> {
+  return {
+    kind: 'transaction',
+    payload: {
+      date, status: '', description, tags: [], links: [], metadata: {},
+      postings: [{ account: 'expenses:supplies', amount: ['EUR', amount] }, { account: 'assets:cash', amount: ['EUR', `-${amount}`] }],
+    },
+  };
+}
+
+const deadline = () => new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+
+/** Ana proposes and (quorum 1) adopts an action by herself. */
+async function adopt(ana: Device, action: object): Promise<void> {
+  const [proposal] = await write(ana, ana.signer, [{ kind: 'proposal', payload: { action, deadline: deadline() } } as NewEntry]);
+  await write(ana, ana.signer, [{ kind: 'vote', payload: { proposal: proposal!, choice: 'yes' } } as NewEntry]);
+}
+
+async function startPeer(on: Device, options: { listen?: string[] } = {}): Promise<CoopPeer> {
+  const peer = await CoopPeer.start({
+    folder: await DataFolder.open(on.folder.dir), signer: on.signer, listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+    reconnectIntervalMs: 200, replicator: { localPollMs: 100, flushDelayMs: 20 }, log: (event) => { on.events.push(event); },
+  });
+  peers.push(peer);
+  return peer;
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadlineAt = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadlineAt) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function descriptions(on: Device): Promise<string[]> {
+  const store = await CoopStore.open(await DataFolder.open(on.folder.dir));
+  try {
+    const read = await store.readEntries();
+    return read.entries.filter((entry) => entry.body.kind === 'transaction').map((entry) => (entry.body.payload as { description: string }).description).sort();
+  } finally {
+    await store.close();
+  }
+}
+
+async function inviteFrom(ana: Device, peer: CoopPeer) {
+  const record = ana.folder.config.coops[peer.store.coopId]!;
+  return decodeInvite(encodeInvite({
+    coop: peer.store.coopId, name: record.name, catalog: record.catalog.replace('automerge:', ''), genesis: record.genesis,
+    peer: peer.peerId, addresses: peer.addresses(),
+  }));
+}
+
+describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
+  it('refuses a device until the members vote it in, then replicates every month both ways', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00'), transaction('2025-02-03', 'February ink', '4.00')]);
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+
+    const refused = await fetchCoop({ folder: bea.folder, signer: bea.signer, invite });
+    expect(refused).toMatchObject({ ok: false, code: 'refused' });
+    expect(Object.keys(bea.folder.config.coops)).toEqual([]);
+    await waitFor('ana to log the refusal', () => ana.events.some((event) => event.type === 'refused' && event.peerId === peerIdOfDevice(bea.signer.publicKey)));
+    expect(ana.events).toContainEqual(expect.objectContaining({ type: 'refused', code: 'not_a_member_device' }));
+
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    await waitFor('ana\'s peer to pick up the vote', () => anaPeer.gate.allows(peerIdOfDevice(bea.signer.publicKey)));
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true, peerId: anaPeer.peerId });
+
+    const beaPeer = await startPeer(bea, { listen: [] });
+    expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
+    await beaPeer.replicator.flush();
+    await beaPeer.stop();
+    expect(await descriptions(bea)).toEqual(['February ink', 'January paper']);
+
+    // Offline on both sides, including a month neither had, then together again.
+    const pickedUp = ana.events.length;
+    await write(ana, ana.signer, [transaction('2025-03-01', 'Ana in March', '1.00')]);
+    await waitFor('ana\'s peer to pick up her offline entry', () => ana.events.slice(pickedUp).some((event) => event.type === 'local-changes'));
+    await write(bea, bea.signer, [transaction('2025-03-02', 'Bea in March', '2.00'), transaction('2025-04-01', 'Bea in April', '3.00')]);
+    const again = await startPeer(bea, { listen: [] });
+    await waitFor('bea to redial ana from the peers she remembers', () => again.adapter.connectedPeers().includes(anaPeer.peerId));
+    await again.replicator.whenInSyncWith(anaPeer.peerId);
+    await again.stop();
+    await anaPeer.replicator.flush();
+    const expected = ['Ana in March', 'Bea in April', 'Bea in March', 'February ink', 'January paper'];
+    expect(await descriptions(bea)).toEqual(expected);
+    expect(await descriptions(ana)).toEqual(expected);
+  }, 30_000);
+
+  it('refuses a non-member whichever side dials, and it receives no document', async () => {
+    const ana = await device('ana');
+    const sam = await device('sam');
+    await found(ana);
+    await write(ana, ana.signer, [transaction('2025-01-10', 'secret', '10.00')]);
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    // Sam's own device, trusting Ana (as an invite makes it): Ana's gate still refuses him.
+    const outcome = await fetchCoop({ folder: sam.folder, signer: sam.signer, invite, timeoutMs: 3_000 });
+    expect(outcome).toMatchObject({ ok: false, code: 'refused' });
+    await waitFor('ana to log the refusal', () => ana.events.some((event) => event.type === 'refused'));
+    // And when Ana dials Sam's address, her own gate stops the dial before any protocol.
+    const samNode = await createSyncNode({ isAllowedPeer: () => true, privateKey: await libp2pKeyOfDevice(sam.signer) });
+    try {
+      const address = samNode.getMultiaddrs()[0]!.toString();
+      expect(await anaPeer.dial(address, 3_000)).toMatchObject({ ok: false, code: 'refused' });
+      expect(await anaPeer.dial(address.replace(/\/p2p\/.*$/u, ''), 3_000)).toMatchObject({ ok: false, code: 'refused' });
+    } finally {
+      await samNode.stop();
+    }
+    expect(anaPeer.adapter.connectedPeers()).toEqual([]);
+    expect(Object.keys(sam.folder.config.coops)).toEqual([]);
+    const docs = join(sam.folder.storageDir, 'docs');
+    expect(existsSync(docs) ? readdirSync(docs) : []).toEqual([]);
+  }, 20_000);
+
+  it('cuts off a device when its revocation arrives, and refuses it after', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const beaPeer = await startPeer(bea, { listen: [] });
+    expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
+
+    await adopt(ana, { kind: 'revoke-device', member: 'Bea', device: bea.signer.publicKey });
+    const beaId = beaPeer.peerId;
+    await waitFor('ana to cut bea off', () => ana.events.some((event) => event.type === 'cut-off' && event.peerId === beaId));
+    expect(ana.events).toContainEqual({ type: 'cut-off', peerId: beaId, reason: expect.stringContaining('of Bea was revoked') });
+    await waitFor('the connection to close', () => anaPeer.node.getConnections().length === 0);
+    await write(ana, ana.signer, [transaction('2025-05-01', 'after the revocation', '1.00')]);
+    await beaPeer.stop();
+    const retry = await startPeer(bea, { listen: [] });
+    expect(await retry.dial(invite.addresses[0]!, 3_000)).toMatchObject({ ok: false, code: 'refused' });
+    await retry.stop();
+    expect(await descriptions(bea)).toEqual([]);
+    expect(ana.events).toContainEqual(expect.objectContaining({ type: 'refused', code: 'device_revoked' }));
+  }, 20_000);
+
+  it('offers a member only its own co-op\'s documents, even from a data folder holding two co-ops', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    const other = await CoopStore.found(await DataFolder.open(ana.folder.dir), { coopName: 'Elsewhere', memberName: 'Ana', signer: ana.signer, now: new Date() });
+    const otherCatalog = other.documentIds()[0]!;
+    await other.close();
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana); // serves Riverside, the default co-op
+    // Bea, a member of Riverside, running a repo that asks for anything and shares everything.
+    const node = await createSyncNode({ isAllowedPeer: () => true, privateKey: await libp2pKeyOfDevice(bea.signer), listenAddresses: [] });
+    const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: () => true, log: () => undefined });
+    const repo = new Repo({ network: [adapter], peerId: node.peerId.toString() as RepoPeerId, sharePolicy: async () => true });
+    try {
+      await node.dial(multiaddr(anaPeer.addresses()[0]!));
+      await waitFor('ana as bea\'s repo peer', () => repo.peers.includes(anaPeer.peerId as RepoPeerId));
+      const riverside = ana.folder.config.coops[anaPeer.store.coopId]!.catalog;
+      expect((await repo.find<{ name: string }>(riverside as AutomergeUrl, { signal: AbortSignal.timeout(5_000) })).doc().name).toBe('Riverside');
+      await expect(repo.find(`automerge:${otherCatalog}` as AutomergeUrl, { signal: AbortSignal.timeout(3_000) })).rejects.toThrow();
+    } finally {
+      await repo.shutdown();
+      await node.stop();
+    }
+  }, 20_000);
+});

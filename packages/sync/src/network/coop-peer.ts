@@ -1,0 +1,311 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Libp2p, PeerInfo, IdentifyResult } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import { CoopStore } from '../coop-store.js';
+import type { DataFolder } from '../data-folder.js';
+import { writeFileAtomic, type StorageProblem } from '../file-storage-adapter.js';
+import type { NodeEntrySigner } from '../node-crypto.js';
+import { type CoopReplicatorOptions, CoopReplicator, type ReplicationEvent } from './coop-replicator.js';
+import { libp2pKeyOfDevice } from './device-identity.js';
+import { KnownPeers } from './known-peers.js';
+import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { RosterGate } from './roster-gate.js';
+import { createSyncNode } from './sync-node.js';
+
+export type PeerEvent =
+  | ReplicationEvent
+  | { type: 'listening'; addresses: string[] }
+  | { type: 'dial-failed'; address: string; reason: string };
+
+export interface CoopPeerOptions {
+  readonly folder: DataFolder;
+  readonly coop?: string;
+  readonly signer: NodeEntrySigner;
+  /** Addresses to listen on (TCP, `/ws` for WebSockets); none: only dial out (a one-shot sync). */
+  readonly listen?: readonly string[];
+  readonly mdns?: boolean;
+  /** Keep dialling the known peers that are active member devices (default: true). */
+  readonly reconnect?: boolean;
+  readonly reconnectIntervalMs?: number;
+  readonly replicator?: Omit<CoopReplicatorOptions, 'log'>;
+  readonly onStorageProblem?: (problem: StorageProblem) => void;
+  readonly log: (event: PeerEvent) => void;
+}
+
+/** The outcome of dialling a peer: accepted means its sync channel opened (its hello arrived). */
+export type DialOutcome =
+  | { readonly ok: true; readonly peerId: string; readonly member: string }
+  | { readonly ok: false; readonly code: 'unreachable' | 'refused' | 'no_answer'; readonly reason: string; readonly peerId?: string };
+
+/** Where a data folder keeps what its network side learns (never replicated). */
+export function networkPaths(folder: DataFolder): { knownPeers: string; status: string } {
+  return { knownPeers: join(folder.dir, 'network', 'peers.json'), status: join(folder.dir, 'network', 'peer.json') };
+}
+
+/** What a running peer writes for `tallystick status` (removed when it stops). */
+export interface RunningPeerStatus {
+  format: 'tallystick-running-peer';
+  pid: number;
+  coop: string;
+  peerId: string;
+  addresses: string[];
+  startedAt: string;
+  connected: { peerId: string; member?: string }[];
+}
+
+const DIAL_TIMEOUT_MS = 10_000;
+const MAXIMUM_BACKOFF_MS = 60_000;
+
+/**
+ * One co-op's peer on this device: a libp2p node whose identity is the device key, a gate that admits
+ * only the roster's active devices, the co-op's store joined to the network, and a replicator. Dials
+ * what it is told and the peers it knows, learns their addresses (identify, mDNS), remembers them in
+ * the data folder and keeps redialling those that are members (with backoff), and stops cleanly.
+ */
+export class CoopPeer {
+  private reconnectTimer: ReturnType<typeof setInterval> | undefined;
+  private reconnecting = false;
+  private readonly backoff = new Map<string, { nextAt: number; delayMs: number }>();
+  private readonly lastRefusalLogged = new Map<string, number>();
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly startedAt = new Date();
+  private stopped = false;
+
+  private constructor(
+    readonly node: Libp2p, readonly store: CoopStore, readonly replicator: CoopReplicator, readonly gate: RosterGate,
+    readonly known: KnownPeers, readonly adapter: Libp2pNetworkAdapter, private readonly options: CoopPeerOptions,
+  ) {}
+
+  static async start(options: CoopPeerOptions): Promise<CoopPeer> {
+    const folder = options.folder;
+    const coopId = folder.coopId(options.coop);
+    const gate = new RosterGate(folder.config.coops[coopId]!.name);
+    // The node and the replicator report to the peer, which needs them to exist first.
+    const late: { peer?: CoopPeer } = {};
+    const node = await createSyncNode({
+      privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId),
+      onRefused: (peerId, direction) => { late.peer?.refused(peerId, direction); },
+      listenAddresses: [...(options.listen ?? [])], mdns: options.mdns ?? false, start: false,
+    });
+    const adapter = new Libp2pNetworkAdapter(node, {
+      isAllowedPeer: (peerId) => gate.allows(peerId),
+      log: (event) => { options.log({ type: 'problem', reason: `${event.event} ${event.peerId}: ${event.reason}` }); },
+    });
+    let store: CoopStore;
+    try {
+      store = await CoopStore.open(folder, coopId, options.onStorageProblem, { peerId: node.peerId.toString() });
+    } catch (error) {
+      await node.stop();
+      throw error;
+    }
+    const known = await KnownPeers.load(networkPaths(folder).knownPeers);
+    const replicator = new CoopReplicator(store, node, gate, adapter, { ...options.replicator, log: (event) => { late.peer?.replicated(event); } });
+    const peer = new CoopPeer(node, store, replicator, gate, known, adapter, options);
+    late.peer = peer;
+    try {
+      await replicator.start();
+      await node.start();
+    } catch (error) {
+      await replicator.stop().catch(() => undefined); // the error that stopped the start is the one to report
+      await node.stop();
+      throw error;
+    }
+    peer.wire();
+    if (peer.addresses().length > 0) options.log({ type: 'listening', addresses: peer.addresses() });
+    if (options.reconnect ?? true) {
+      peer.reconnectTimer = setInterval(() => { void peer.redialKnownPeers(); }, options.reconnectIntervalMs ?? 2_000);
+      void peer.redialKnownPeers();
+    }
+    return peer;
+  }
+
+  get peerId(): string {
+    return this.node.peerId.toString();
+  }
+
+  /** Where others can dial this peer (each ending in /p2p/PEER-ID). */
+  addresses(): string[] {
+    return this.node.getMultiaddrs().map((address) => address.toString());
+  }
+
+  /** Dials an address and waits until the remote's sync channel opens, or it refuses, or time runs out. */
+  async dial(address: string, timeoutMs = DIAL_TIMEOUT_MS): Promise<DialOutcome> {
+    let target;
+    try {
+      target = multiaddr(address);
+    } catch (error) {
+      return { ok: false, code: 'unreachable', reason: `"${address}" is not a multiaddr (${describe(error)})` };
+    }
+    const named = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
+    if (named !== undefined && !this.gate.allows(named)) {
+      const decision = this.gate.check(named);
+      return { ok: false, code: 'refused', peerId: named, reason: `not dialled: ${decision.allowed ? '' : decision.reason}` };
+    }
+    return waitForChannel(this.node, this.adapter, this.gate, async (signal) => this.node.dial(target, { signal }), timeoutMs);
+  }
+
+  /** Stops: no more dialling, everything received written to disk (months before the catalog), peers remembered. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.reconnectTimer);
+    clearTimeout(this.statusTimer);
+    await this.replicator.stop();
+    await this.known.flush();
+    await this.node.stop();
+    await rm(networkPaths(this.options.folder).status, { force: true });
+  }
+
+  private wire(): void {
+    this.node.addEventListener('peer:identify', (event: CustomEvent<IdentifyResult>) => {
+      const peerId = event.detail.peerId.toString();
+      const decision = this.gate.check(peerId);
+      if (!decision.allowed) return;
+      const addresses = event.detail.listenAddrs.map((address) => address.toString()).filter(isDiallable);
+      this.known.note(peerId, { member: decision.member, addresses });
+    });
+    this.node.addEventListener('peer:discovery', (event: CustomEvent<PeerInfo>) => {
+      const peerId = event.detail.id.toString();
+      if (peerId === this.peerId || !this.gate.allows(peerId) || this.node.getConnections(event.detail.id).length > 0) return;
+      const addresses = event.detail.multiaddrs.map((address) => address.toString()).filter(isDiallable);
+      this.known.note(peerId, { addresses });
+      this.backoff.delete(peerId);
+      void this.redialKnownPeers();
+    });
+    this.scheduleStatus();
+  }
+
+  private replicated(event: ReplicationEvent): void {
+    const now = new Date();
+    if (event.type === 'connected') this.known.note(event.peerId, { member: event.member, seen: now });
+    if (event.type === 'disconnected') this.known.note(event.peerId, { seen: now });
+    if (event.type === 'in-sync') this.known.note(event.peerId, { seen: now, synced: now });
+    if (event.type === 'connected' || event.type === 'disconnected') {
+      this.backoff.delete(event.peerId);
+      this.scheduleStatus();
+    }
+    this.options.log(event);
+  }
+
+  private refused(peerId: string, direction: 'inbound' | 'outbound'): void {
+    const decision = this.gate.check(peerId);
+    if (decision.allowed) return;
+    if (this.known.get(peerId) !== undefined) this.known.note(peerId, { refused: { at: new Date(), reason: decision.reason } });
+    // A refused peer that keeps dialling is logged once a minute, not at every attempt.
+    const last = this.lastRefusalLogged.get(peerId) ?? 0;
+    if (Date.now() - last < 60_000) return;
+    if (this.lastRefusalLogged.size > 1_000) this.lastRefusalLogged.clear();
+    this.lastRefusalLogged.set(peerId, Date.now());
+    this.options.log({ type: 'refused', peerId, direction, code: decision.code, reason: decision.reason });
+  }
+
+  /** Dials each known member peer that is not connected, at most once per its backoff (2 s doubling to 60 s). */
+  private async redialKnownPeers(): Promise<void> {
+    if (this.reconnecting || this.stopped) return;
+    this.reconnecting = true;
+    try {
+      for (const known of this.known.all()) {
+        if (this.stopped) return;
+        if (known.peerId === this.peerId || !this.gate.allows(known.peerId) || known.addresses.length === 0) continue;
+        if (this.adapter.connectedPeers().includes(known.peerId)) continue;
+        const backoff = this.backoff.get(known.peerId);
+        if (backoff !== undefined && Date.now() < backoff.nextAt) continue;
+        const delayMs = Math.min(MAXIMUM_BACKOFF_MS, (backoff?.delayMs ?? 1_000) * 2);
+        this.backoff.set(known.peerId, { nextAt: Date.now() + delayMs, delayMs });
+        for (const address of known.addresses) {
+          const outcome = await this.dial(address, 5_000);
+          if (outcome.ok || outcome.code === 'refused') break;
+        }
+      }
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer !== undefined || this.stopped) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.writeStatus().catch((error: unknown) => { this.options.log({ type: 'problem', reason: `writing the status file: ${describe(error)}` }); });
+    }, 100);
+  }
+
+  private async writeStatus(): Promise<void> {
+    if (this.stopped) return;
+    const status: RunningPeerStatus = {
+      format: 'tallystick-running-peer', pid: process.pid, coop: this.store.coopId, peerId: this.peerId,
+      addresses: this.addresses(), startedAt: this.startedAt.toISOString(),
+      connected: this.adapter.connectedPeers().map((peerId) => {
+        const decision = this.gate.check(peerId);
+        return { peerId, ...(decision.allowed ? { member: decision.member } : {}) };
+      }),
+    };
+    await writeFileAtomic(networkPaths(this.options.folder).status, Buffer.from(`${JSON.stringify(status, null, 2)}\n`));
+  }
+}
+
+/**
+ * Runs a dial and waits for the verdict. The remote refuses right after the noise handshake, so a
+ * refused dial may first "succeed" and then close: accepted means the sync channel's hello arrived.
+ */
+export async function waitForChannel(
+  node: Libp2p, adapter: Libp2pNetworkAdapter, gate: RosterGate,
+  dial: (signal: AbortSignal) => Promise<{ remotePeer: { toString(): string } }>, timeoutMs: number,
+): Promise<DialOutcome> {
+  let remote: string;
+  try {
+    remote = (await dial(AbortSignal.timeout(timeoutMs))).remotePeer.toString();
+  } catch (error) {
+    return classifyDialError(error);
+  }
+  const accepted = (peerId: string): DialOutcome => {
+    const decision = gate.check(peerId);
+    return { ok: true, peerId, member: decision.allowed ? decision.member : '?' };
+  };
+  if (adapter.connectedPeers().includes(remote)) return accepted(remote);
+  return new Promise((resolve) => {
+    const finish = (outcome: DialOutcome) => {
+      clearTimeout(timer);
+      adapter.off('peer-candidate', onCandidate);
+      node.removeEventListener('connection:close', onClose);
+      resolve(outcome);
+    };
+    const onCandidate = ({ peerId }: { peerId: string }) => { if (peerId === remote) finish(accepted(remote)); };
+    const onClose = () => {
+      if (node.getConnections().some((connection) => connection.remotePeer.toString() === remote)) return;
+      finish({ ok: false, code: 'refused', peerId: remote, reason: 'it closed the connection right after the handshake, as a peer does with a device that is not an active device of a member in its roster' });
+    };
+    const timer = setTimeout(() => { finish({ ok: false, code: 'no_answer', peerId: remote, reason: `no sync channel within ${timeoutMs} ms` }); }, timeoutMs);
+    adapter.on('peer-candidate', onCandidate);
+    node.addEventListener('connection:close', onClose);
+  });
+}
+
+function classifyDialError(error: unknown): DialOutcome {
+  const text = describe(error);
+  const name = error instanceof Error ? error.name : '';
+  if (/denied|gater/iu.test(`${name} ${text}`)) return { ok: false, code: 'refused', reason: `this device does not admit that peer (${text})` };
+  // The remote hung up once the handshake named us: its gate refused this device.
+  if (/UnexpectedEOF|EncryptionFailed|StreamReset|ConnectionClosed|MuxerClosed|unexpected end/iu.test(`${name} ${text}`)) {
+    return { ok: false, code: 'refused', reason: `it closed the connection during the handshake (${text}), as a peer does with a device that is not an active device of a member in its roster` };
+  }
+  return { ok: false, code: 'unreachable', reason: text };
+}
+
+/** An address others could dial: not a wildcard, and naming a transport we speak. */
+function isDiallable(address: string): boolean {
+  return !address.includes('/ip4/0.0.0.0/') && !address.includes('/ip6/::/') && /\/tcp\/\d+/u.test(address);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describe).join('; ');
+  if (error instanceof Error) return error.message === '' ? error.name : error.message;
+  // A WebSocket dial fails with an ErrorEvent, whose cause is in `error` or `message`.
+  const event = error as { error?: unknown; message?: unknown } | null;
+  if (typeof event === 'object' && event !== null) {
+    if (event.error !== undefined) return describe(event.error);
+    if (typeof event.message === 'string' && event.message !== '') return event.message;
+  }
+  return String(error);
+}

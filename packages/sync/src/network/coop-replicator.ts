@@ -1,0 +1,321 @@
+import { sep } from 'node:path';
+import { getHeads, loadIncremental } from '@automerge/automerge';
+import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
+import type { Libp2p } from '@libp2p/interface';
+import type { CoopStore } from '../coop-store.js';
+import { type CatalogDoc, periodDocuments } from '../documents.js';
+import { CatalogRosterReader } from './catalog-roster.js';
+import type { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import type { RosterGate } from './roster-gate.js';
+
+/** What a replicating peer tells its user (and its tests), in order. */
+export type ReplicationEvent =
+  | { type: 'connected'; peerId: string; member: string }
+  | { type: 'disconnected'; peerId: string; member?: string }
+  | { type: 'refused'; peerId: string; direction: 'inbound' | 'outbound'; code: string; reason: string }
+  | { type: 'cut-off'; peerId: string; reason: string }
+  | { type: 'roster'; devices: number; members: number }
+  | { type: 'saved'; documents: string[] }
+  | { type: 'held-back'; missing: string[] }
+  | { type: 'local-changes'; documents: string[] }
+  | { type: 'in-sync'; peerId: string; member?: string; documents: number }
+  | { type: 'problem'; reason: string };
+
+export interface CoopReplicatorOptions {
+  /** Received changes are written to disk this long after the last one arrives (default 100 ms)... */
+  flushDelayMs?: number;
+  /** ...and never later than this after the first (default 1 s), even while changes keep coming. */
+  flushMaximumDelayMs?: number;
+  /** How often to look for chunks other processes on this data folder wrote (default 1 s; 0: never). */
+  localPollMs?: number;
+  log: (event: ReplicationEvent) => void;
+}
+
+interface TrackedDocument {
+  readonly label: string;
+  handle?: DocHandle<unknown>;
+}
+
+/** Bound on the documents one co-op may list: a catalog naming more is not followed past it. */
+const MAXIMUM_DOCUMENTS = 10_000;
+
+/**
+ * Keeps one co-op's documents replicated with the peers the gate admits, over a CoopStore's repo:
+ * - shares only this co-op's documents (the catalog and the months it lists), only with admitted devices
+ *   (automerge-repo's shareConfig: announce and access);
+ * - follows the catalog: every month it lists, including ones other devices created, is fetched and kept;
+ * - derives the roster from the catalog whenever it changes, and cuts off connected peers it no longer admits;
+ * - writes received changes to disk promptly, months before the catalog that names them, so that the
+ *   catalog on disk never names a month that is not there (a crash or an early exit leaves readable books);
+ * - picks up changes other processes (the CLI) wrote to the same data folder, and sends them on;
+ * - knows when it is in sync with a peer: every document's heads equal to the heads that peer reports.
+ */
+export class CoopReplicator {
+  private catalog!: DocHandle<CatalogDoc>;
+  private readonly documents = new Map<DocumentId, TrackedDocument>();
+  private readonly theirHeads = new Map<string, Map<string, string>>();
+  private readonly inSync = new Set<string>();
+  private readonly syncWaiters = new Map<string, Array<() => void>>();
+  private readonly dirty = new Set<DocumentId>();
+  private readonly rosterReader: CatalogRosterReader;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstDirtyAt: number | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private syncCheckTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastListing: string[] = [];
+  private lastHeldBack = '';
+  /** Documents automerge-repo actually wrote (it skips a save when nothing changed since the last one). */
+  private readonly written = new Set<string>();
+  private stopped = false;
+  private readonly options: Required<CoopReplicatorOptions>;
+
+  constructor(readonly store: CoopStore, private readonly node: Libp2p, readonly gate: RosterGate, private readonly adapter: Libp2pNetworkAdapter, options: CoopReplicatorOptions) {
+    this.options = { flushDelayMs: 100, flushMaximumDelayMs: 1_000, localPollMs: 1_000, ...options };
+    this.rosterReader = new CatalogRosterReader(store.coopId, store.genesisId);
+  }
+
+  get repo(): Repo {
+    return this.store.repo;
+  }
+
+  /** Reads the roster, sets what is shared with whom, then joins the repo to the network. */
+  async start(): Promise<void> {
+    const record = this.store.folder.config.coops[this.store.coopId]!;
+    this.catalog = await this.repo.find<CatalogDoc>(record.catalog as AutomergeUrl);
+    this.documents.set(this.catalog.documentId, { label: 'catalog', handle: this.catalog as DocHandle<unknown> });
+    this.catalog.on('heads-changed', () => { this.catalogChanged(); });
+    this.refreshRoster();
+    const shared = async (peerId: RepoPeerId, documentId?: DocumentId) =>
+      documentId !== undefined && this.documents.has(documentId) && this.gate.allows(peerId);
+    this.repo.shareConfig = { announce: shared, access: shared };
+    this.followCatalog();
+    this.repo.synchronizer.on('sync-state', ({ peerId, documentId, syncState }) => {
+      if (!syncState.theirHeads) return;
+      const perPeer = this.theirHeads.get(documentId) ?? new Map<string, string>();
+      perPeer.set(peerId, [...syncState.theirHeads].sort().join(','));
+      this.theirHeads.set(documentId, perPeer);
+      this.scheduleSyncCheck();
+    });
+    this.adapter.on('peer-candidate', ({ peerId }) => {
+      const decision = this.gate.check(peerId);
+      this.options.log({ type: 'connected', peerId, member: decision.allowed ? decision.member : '?' });
+    });
+    this.repo.on('doc-metrics', (metrics) => {
+      if (metrics.type === 'doc-saved' || metrics.type === 'doc-compacted') this.written.add(metrics.documentId);
+    });
+    this.adapter.on('peer-disconnected', ({ peerId }) => { this.forgetPeer(peerId); });
+    this.lastListing = await this.store.storage.listing();
+    this.store.storage.startChangeLog();
+    this.repo.networkSubsystem.addNetworkAdapter(this.adapter);
+    if (this.options.localPollMs > 0) {
+      this.pollTimer = setInterval(() => { void this.pickUpLocalWrites().catch((error: unknown) => { this.problem('reading local changes', error); }); }, this.options.localPollMs);
+    }
+  }
+
+  /** Stops syncing and writes everything received to disk (a month still missing keeps the catalog back). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.syncCheckTimer);
+    this.repo.networkSubsystem.removeNetworkAdapter(this.adapter);
+    await this.flush();
+  }
+
+  /** Writes every received change to disk now (in order: months, then the catalog). */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const run = this.flushing.then(() => this.flushNow());
+    this.flushing = run.catch(() => undefined); // a failed flush is the caller's to report; later ones still run
+    await run;
+  }
+
+  isInSyncWith(peerId: string): boolean {
+    return this.inSync.has(peerId);
+  }
+
+  /** Resolves once every document of the co-op has the same heads here and at that peer. */
+  whenInSyncWith(peerId: string): Promise<void> {
+    if (this.inSync.has(peerId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.syncWaiters.get(peerId) ?? [];
+      waiters.push(resolve);
+      this.syncWaiters.set(peerId, waiters);
+    });
+  }
+
+  /** The co-op's documents and whether each is here (labels like `catalog`, `period 2025-03`). */
+  documentStates(): { documentId: string; label: string; present: boolean }[] {
+    return [...this.documents].map(([documentId, tracked]) => ({ documentId, label: tracked.label, present: tracked.handle?.isReady() ?? false }));
+  }
+
+  /** Each document's heads here (sorted, joined), for documents present: two peers in sync show the same. */
+  documentHeads(): Record<string, string> {
+    const heads: Record<string, string> = {};
+    for (const [documentId, tracked] of this.documents) {
+      if (tracked.handle?.isReady() === true) heads[documentId] = [...getHeads(tracked.handle.doc() as object)].sort().join(',');
+    }
+    return heads;
+  }
+
+  /** Documents not (yet) in sync with a peer, by label: what a one-shot sync is still waiting for. */
+  documentsBehind(peerId: string): string[] {
+    return [...this.documents].filter(([documentId, tracked]) => !this.documentInSync(documentId, tracked, peerId)).map(([, tracked]) => tracked.label);
+  }
+
+  private catalogChanged(): void {
+    this.markDirty(this.catalog.documentId);
+    this.refreshRoster();
+    this.followCatalog();
+  }
+
+  /** The roster from the catalog; peers it no longer admits (a revoked device, a removed member) are cut off. */
+  private refreshRoster(): void {
+    if (!this.catalog.isReady()) return;
+    const roster = this.rosterReader.read(this.catalog.doc());
+    this.gate.setRoster(roster, this.catalog.doc().name);
+    const active = roster.members.filter((member) => !member.removed);
+    this.options.log({ type: 'roster', members: active.length, devices: active.reduce((sum, member) => sum + member.devices.length, 0) });
+    for (const connection of this.node.getConnections()) {
+      const decision = this.gate.check(connection.remotePeer.toString());
+      if (decision.allowed) continue;
+      this.options.log({ type: 'cut-off', peerId: connection.remotePeer.toString(), reason: decision.reason });
+      void this.node.hangUp(connection.remotePeer).catch((error: unknown) => { this.problem('hanging up', error); });
+    }
+    this.repo.shareConfigChanged();
+  }
+
+  /** Tracks every month the catalog lists; a month not here yet is asked of the connected peers. */
+  private followCatalog(): void {
+    if (!this.catalog.isReady()) return;
+    for (const { month, documentId } of periodDocuments(this.catalog.doc())) {
+      if (this.documents.has(documentId as DocumentId)) continue;
+      if (this.documents.size >= MAXIMUM_DOCUMENTS) {
+        this.options.log({ type: 'problem', reason: `the catalog lists more than ${MAXIMUM_DOCUMENTS} documents; the rest are not followed` });
+        return;
+      }
+      this.track(documentId as DocumentId, `period ${month}`);
+    }
+    this.repo.shareConfigChanged();
+  }
+
+  private track(documentId: DocumentId, label: string): void {
+    const tracked: TrackedDocument = { label };
+    this.documents.set(documentId, tracked);
+    void this.repo.find<unknown>(`automerge:${documentId}` as AutomergeUrl, { allowableStates: ['ready', 'unavailable'] }).then(
+      (handle) => {
+        tracked.handle = handle;
+        handle.on('heads-changed', () => { this.markDirty(documentId); this.scheduleSyncCheck(); });
+        if (handle.isReady()) this.markDirty(documentId);
+      },
+      (error: unknown) => { this.problem(`finding ${label}`, error); },
+    );
+  }
+
+  private markDirty(documentId: DocumentId): void {
+    this.dirty.add(documentId);
+    if (this.stopped) return;
+    const now = Date.now();
+    this.firstDirtyAt ??= now;
+    const delay = Math.max(0, Math.min(this.options.flushDelayMs, this.firstDirtyAt + this.options.flushMaximumDelayMs - now));
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushing = this.flushing.then(() => this.flushNow()).catch((error: unknown) => { this.problem('saving', error); });
+    }, delay);
+  }
+
+  /**
+   * Months first, then the catalog, each flushed and fsynced (FileStorageAdapter.whenIdle): the
+   * catalog is written only once every month it names is here, else it waits for them.
+   */
+  private async flushNow(): Promise<void> {
+    this.firstDirtyAt = undefined;
+    const catalogId = this.catalog.documentId;
+    const periods = [...this.dirty].filter((id) => id !== catalogId && this.documents.get(id)?.handle?.isReady() === true);
+    this.written.clear();
+    if (periods.length > 0) {
+      await this.repo.flush(periods);
+      await this.store.storage.whenIdle();
+      for (const id of periods) this.dirty.delete(id);
+    }
+    if (this.dirty.has(catalogId)) {
+      const missing = [...this.documents.values()].filter((tracked) => tracked.handle?.isReady() !== true).map((tracked) => tracked.label);
+      if (missing.length === 0) {
+        await this.repo.flush([catalogId]);
+        await this.store.storage.whenIdle();
+        this.dirty.delete(catalogId);
+      } else if (missing.join() !== this.lastHeldBack) {
+        this.lastHeldBack = missing.join();
+        this.options.log({ type: 'held-back', missing });
+      }
+    }
+    const saved = [...this.documents].filter(([id]) => this.written.has(id)).map(([, tracked]) => tracked.label);
+    if (saved.length > 0) this.options.log({ type: 'saved', documents: saved });
+  }
+
+  private scheduleSyncCheck(): void {
+    if (this.syncCheckTimer !== undefined || this.stopped) return;
+    this.syncCheckTimer = setTimeout(() => {
+      this.syncCheckTimer = undefined;
+      this.checkSync();
+    }, 10);
+  }
+
+  private checkSync(): void {
+    for (const peerId of this.repo.peers) {
+      const now = [...this.documents].every(([documentId, tracked]) => this.documentInSync(documentId, tracked, peerId));
+      if (!now) { this.inSync.delete(peerId); continue; }
+      if (this.inSync.has(peerId)) continue;
+      this.inSync.add(peerId);
+      const decision = this.gate.check(peerId);
+      this.options.log({ type: 'in-sync', peerId, ...(decision.allowed ? { member: decision.member } : {}), documents: this.documents.size });
+      for (const resolve of this.syncWaiters.get(peerId)?.splice(0) ?? []) resolve();
+    }
+  }
+
+  private documentInSync(documentId: DocumentId, tracked: TrackedDocument, peerId: string): boolean {
+    if (tracked.handle?.isReady() !== true) return false;
+    const theirs = this.theirHeads.get(documentId)?.get(peerId);
+    return theirs !== undefined && theirs === [...getHeads(tracked.handle.doc() as object)].sort().join(',');
+  }
+
+  private forgetPeer(peerId: string): void {
+    this.inSync.delete(peerId);
+    for (const perPeer of this.theirHeads.values()) perPeer.delete(peerId);
+    const decision = this.gate.check(peerId);
+    this.options.log({ type: 'disconnected', peerId, ...(decision.allowed ? { member: decision.member } : {}) });
+  }
+
+  /**
+   * Chunks that another process (a `tallystick add` while this peer runs) wrote to the same data folder:
+   * merged into the documents here, so they are sent on. Merging a chunk twice changes nothing.
+   */
+  private async pickUpLocalWrites(): Promise<void> {
+    const storage = this.store.storage;
+    const listing = await storage.listing();
+    const expected = new Set(storage.expectedListing(this.lastListing));
+    storage.startChangeLog();
+    this.lastListing = listing;
+    const changed = new Set<string>();
+    for (const name of listing) {
+      if (expected.has(name)) continue;
+      const [docs, documentId, kind, chunk] = name.split(sep);
+      if (docs !== 'docs' || documentId === undefined || chunk === undefined || (kind !== 'incremental' && kind !== 'snapshot')) continue;
+      const handle = this.documents.get(documentId as DocumentId)?.handle;
+      if (handle === undefined) continue;
+      const data = await storage.load([documentId, kind, chunk]);
+      if (data === undefined) continue;
+      handle.update((doc) => loadIncremental(doc as object, data));
+      changed.add(this.documents.get(documentId as DocumentId)!.label);
+    }
+    if (changed.size > 0) this.options.log({ type: 'local-changes', documents: [...changed] });
+  }
+
+  private problem(what: string, error: unknown): void {
+    this.options.log({ type: 'problem', reason: `${what}: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}

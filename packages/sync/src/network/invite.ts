@@ -1,0 +1,52 @@
+import { TallystickError } from '@tallystick/core';
+import { deviceOfPeerId } from './device-identity.js';
+
+/**
+ * An invite: what a new device needs to fetch a co-op from a member's peer. It is not a secret: it grants
+ * nothing. The inviter's peer refuses the new device at the connection until the members have voted its
+ * key in, and the catalog and genesis ids let the new device check that what it fetched is that co-op.
+ */
+export interface Invite {
+  readonly coop: string;
+  readonly name: string;
+  /** The catalog's Automerge document id. */
+  readonly catalog: string;
+  readonly genesis: string;
+  /** The inviting device's peer id (its device key). */
+  readonly peer: string;
+  /** Where the inviting peer listens, each ending in /p2p/PEER. */
+  readonly addresses: readonly string[];
+}
+
+const PREFIX = 'tallystick-invite:';
+const MAXIMUM_CODE_CHARACTERS = 4_096;
+const MAXIMUM_ADDRESSES = 16;
+
+export function encodeInvite(invite: Invite): string {
+  const compact = { v: 1, c: invite.coop, n: invite.name, d: invite.catalog, g: invite.genesis, p: invite.peer, a: invite.addresses };
+  return `${PREFIX}${Buffer.from(JSON.stringify(compact), 'utf8').toString('base64url')}`;
+}
+
+/** Reads an invite code, refusing anything that is not one (with what was expected). */
+export function decodeInvite(code: string): Invite {
+  const text = code.trim();
+  const refuse = (why: string) => new TallystickError('invalid_invite', `this is not a Tallystick invite code (${why}); ask the member for the whole code that \`tallystick invite\` printed`);
+  if (!text.startsWith(PREFIX)) throw refuse(`it does not start with "${PREFIX}"`);
+  if (text.length > MAXIMUM_CODE_CHARACTERS) throw refuse('it is too long');
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text.slice(PREFIX.length), 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('it does not decode');
+  }
+  const record = value as Record<string, unknown>;
+  const isText = (field: unknown, pattern: RegExp) => typeof field === 'string' && pattern.test(field);
+  if (typeof value !== 'object' || value === null || record.v !== 1) throw refuse('unknown version');
+  if (!isText(record.c, /^[0-9a-f]{32}$/u) || !isText(record.g, /^[0-9a-f]{64}$/u) || !isText(record.d, /^[1-9A-HJ-NP-Za-km-z]{20,64}$/u)) throw refuse('bad co-op, catalog or genesis id');
+  if (typeof record.n !== 'string' || typeof record.p !== 'string' || deviceOfPeerId(record.p) === undefined) throw refuse('bad name or peer id');
+  const addresses = record.a;
+  if (!Array.isArray(addresses) || addresses.length > MAXIMUM_ADDRESSES || !addresses.every((address) => typeof address === 'string' && address.startsWith('/') && address.length < 300)) {
+    throw refuse('bad addresses');
+  }
+  return { coop: record.c as string, name: record.n, catalog: record.d as string, genesis: record.g as string, peer: record.p, addresses: addresses as string[] };
+}
