@@ -1,0 +1,133 @@
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoopStore, DataFolder, unlockDeviceKeyFile } from '../../packages/sync/src/index.js';
+import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
+import { PASSPHRASE, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, tallystickJson, tallystickOk } from './run-tallystick.js';
+
+/*
+ * Issue 3's scenario on real storage and real peers (separate processes, libp2p on 127.0.0.1): a co-op
+ * grows to three members by vote, invites and admits a fourth by a majority of three, then revokes the
+ * fourth's device. Its earlier entry stands on every device; afterwards the device is refused at the
+ * connection and gets nothing; and an entry it makes knowing of its revocation, carried in by other
+ * means (its storage copied over), is listed as device_revoked and counted nowhere.
+ * Every vote travels: a member's device syncs to see the proposal, votes, and syncs again.
+ */
+
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0'];
+
+let root: string;
+let anaPeer: CliProcess;
+let code: string;
+const folders: Record<string, string> = {};
+const keys: Record<string, string> = {};
+
+beforeAll(async () => {
+  assertCliBuilt();
+  root = makeTemporaryFolder('governance-peers');
+  for (const name of ['Ana', 'Bea', 'Cy', 'Dan']) folders[name] = join(root, name.toLowerCase());
+  await tallystickOk(folders.Ana!, ['init', '--coop', 'Riverside', '--member', 'Ana']);
+  anaPeer = new CliProcess(folders.Ana!, ['peer', ...LOOPBACK], PASSPHRASE);
+  await anaPeer.address();
+  code = (await tallystickOk(folders.Ana!, ['invite'])).trim();
+});
+
+afterAll(async () => {
+  await killAllCliProcesses();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A member's device votes as a member away from the office would: sync to see the proposal, vote, sync back. */
+async function voteFrom(name: string, proposal: string): Promise<string> {
+  if (name !== 'Ana') await tallystickOk(folders[name]!, ['sync']);
+  const said = await tallystickOk(folders[name]!, ['vote', proposal, 'yes']);
+  if (name !== 'Ana') {
+    const mark = anaPeer.output.length;
+    await tallystickOk(folders[name]!, ['sync']);
+    await anaPeer.waitFor(/saved: /u, mark);
+  }
+  return said;
+}
+
+async function propose(args: string[]): Promise<string> {
+  return /^Proposed ([0-9a-f]+):/mu.exec(await tallystickOk(folders.Ana!, ['propose', ...args]))![1]!;
+}
+
+/** A new device asks to join (refused, printing its key), is proposed and voted in by `voters`, then joins. */
+async function admit(name: string, voters: readonly string[]): Promise<void> {
+  const refused = await runTallystick(folders[name]!, ['join', code]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).not.toMatch(STACK_TRACE);
+  keys[name] = /This device's key: ([0-9a-f]{64})/u.exec(refused.stdout)![1]!;
+  const proposal = await propose(['add-member', name, '--device', keys[name]!]);
+  for (const [index, voter] of voters.entries()) {
+    const said = await voteFrom(voter, proposal);
+    expect(said).toMatch(index === voters.length - 1 ? /the proposal is adopted/u : /the proposal is pending/u);
+  }
+  expect(await tallystickOk(folders[name]!, ['join', '--wait', code])).toContain('Joined co-op "Riverside"');
+}
+
+describe('a co-op of three admits a fourth by vote and revokes a device, over real peers', () => {
+  it('grows to three, admits Dan by a majority of three, and every device sees the same roster', async () => {
+    await admit('Bea', ['Ana']);
+    await admit('Cy', ['Ana', 'Bea']);
+    await tallystickOk(folders.Cy!, ['sync']);
+    await admit('Dan', ['Ana', 'Cy']); // 2 of 3: a majority
+    for (const name of ['Bea', 'Cy', 'Dan']) await tallystickOk(folders[name]!, ['sync']);
+    for (const name of ['Ana', 'Bea', 'Cy', 'Dan']) {
+      const members = await tallystickJson<{ name: string; removed: boolean }[]>(folders[name]!, ['members']);
+      expect(members.map((member) => member.name).sort()).toEqual(['Ana', 'Bea', 'Cy', 'Dan']);
+    }
+  }, 90_000);
+
+  it('revokes Dan\'s device: his earlier entry stands everywhere, the device is refused after, and a later one is rejected', async () => {
+    await tallystickOk(folders.Dan!, ['add', '--date', '2025-06-01', '--description', 'Dan before', '-p', 'Expenses:Seeds  12.00 USD', '-p', 'Assets:Cash']);
+    let mark = anaPeer.output.length;
+    await tallystickOk(folders.Dan!, ['sync']);
+    await anaPeer.waitFor(/saved: .*period 2025-06/u, mark);
+
+    const revocation = await propose(['revoke-device', 'Dan', keys.Dan!]);
+    await voteFrom('Ana', revocation);
+    expect(await voteFrom('Bea', revocation)).toMatch(/the proposal is pending/u); // 2 of 4 is not a majority
+    mark = anaPeer.output.length;
+    expect(await voteFrom('Cy', revocation)).toMatch(/the proposal is adopted/u);
+    await anaPeer.waitFor(/roster: 4 members, 3 devices admitted/u, mark);
+
+    // Refused at the connection: nothing goes either way.
+    const refused = await runTallystick(folders.Dan!, ['sync']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('not an active device of a member');
+    expect(refused.stderr).not.toMatch(STACK_TRACE);
+    for (const name of ['Ana', 'Bea']) {
+      expect(await tallystickOk(folders[name]!, ['register', '--json'])).toContain('Dan before');
+      expect((await runTallystick(folders[name]!, ['rejected'])).code).toBe(0);
+    }
+
+    // Dan's device learns of its revocation (the office's storage copied onto it): the CLI then refuses to write...
+    expect(await anaPeer.stop()).toBe(0);
+    cpSync(join(folders.Ana!, 'storage', 'docs'), join(folders.Dan!, 'storage', 'docs'), { recursive: true, force: false });
+    const refusedAdd = await runTallystick(folders.Dan!, ['add', '--date', '2025-06-02', '--description', 'Dan after', '-p', 'Expenses:Seeds  99.00 USD', '-p', 'Assets:Cash']);
+    expect(refusedAdd.code).toBe(1);
+    expect(refusedAdd.stderr).toMatch(/may not write to the books of Riverside: it is not an active device of a member/u);
+    // ...so a hostile client signs one anyway, naming the revocation in its basis, and it is carried back as files.
+    const store = await CoopStore.open(await DataFolder.open(folders.Dan!));
+    const signer = await unlockDeviceKeyFile(join(folders.Dan!, 'device-key.json'), PASSPHRASE);
+    const [forged] = store.signEntries([{ kind: 'transaction', payload: {
+      date: '2025-06-02', status: '', description: 'Dan after', tags: [], links: [], metadata: {},
+      postings: [{ account: 'Expenses:Seeds', amount: ['USD', '99.00'] }, { account: 'Assets:Cash', amount: ['USD', '-99.00'] }],
+    } }], signer, new Date());
+    await store.appendEntries([forged!]);
+    await store.close();
+    cpSync(join(folders.Dan!, 'storage', 'docs'), join(folders.Ana!, 'storage', 'docs'), { recursive: true, force: false });
+
+    const rejected = await runTallystick(folders.Ana!, ['rejected', '--json']);
+    expect(rejected.code).toBe(1);
+    expect(JSON.parse(rejected.stdout)).toEqual([expect.objectContaining({ id: forged!.id, code: 'device_revoked' })]);
+    const register = await tallystickOk(folders.Ana!, ['register', 'Expenses:Seeds', '--json']);
+    expect(register).toContain('Dan before');
+    expect(register).not.toContain('Dan after');
+    const audit = await runTallystick(folders.Ana!, ['audit']);
+    expect(audit.code).toBe(1);
+    expect(audit.stdout).toMatch(/device_revoked/u);
+  }, 90_000);
+});
