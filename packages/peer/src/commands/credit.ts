@@ -37,20 +37,24 @@ export async function creditLinesCommand(context: CommandContext, options: { jso
   });
 }
 
-/** What one co-op sees: the lines, debts, payments and clearings it is party to, by co-op name. */
+/**
+ * What one co-op sees: the lines, debts, payments and clearings it is party to, by co-op name. Lists of
+ * co-ops are in name order: co-op ids are random, so id order would change from one federation to another.
+ */
 function linesOf(federation: Federation, me: CoopId) {
+  const byNames = <T extends { debtor: string; creditor: string }>(rows: T[]) => rows.sort((a, b) => compareNames(a.debtor, b.debtor) || compareNames(a.creditor, b.creditor));
   const scale = federation.unit.scale;
   const name = (coop: string) => nameOf(federation, coop);
   const text = (value: { toString(scale?: number): string }) => value.toString(scale);
   const mine = (...coops: string[]) => coops.includes(me);
   return {
     federation: federation.name, unit: federation.unit, coop: name(me),
-    lines: federation.lines.filter((line) => mine(line.creditor, line.debtor)).map((line) => ({
+    lines: byNames(federation.lines.filter((line) => mine(line.creditor, line.debtor)).map((line) => ({
       creditor: name(line.creditor), debtor: name(line.debtor), limit: text(line.limit),
       owed: text(federation.debts.find((debt) => debt.debtor === line.debtor && debt.creditor === line.creditor)?.amount ?? Decimal.ZERO),
       room: text(roomOf(federation, line.debtor, line.creditor)),
-    })),
-    debts: federation.debts.filter((debt) => mine(debt.debtor, debt.creditor)).map((debt) => ({ debtor: name(debt.debtor), creditor: name(debt.creditor), amount: text(debt.amount) })),
+    }))),
+    debts: byNames(federation.debts.filter((debt) => mine(debt.debtor, debt.creditor)).map((debt) => ({ debtor: name(debt.debtor), creditor: name(debt.creditor), amount: text(debt.amount) }))),
     payments: federation.payments.filter((payment) => mine(...payment.path)).map((payment) => ({
       id: payment.id, path: payment.path.map(name), amount: text(payment.amount), status: payment.status, deadline: payment.deadline,
       ...(payment.memo === undefined ? {} : { memo: payment.memo }), ...(payment.reason === undefined ? {} : { reason: payment.reason }),
@@ -58,8 +62,8 @@ function linesOf(federation: Federation, me: CoopId) {
     })),
     clearings: federation.clearings.filter((clearing) => mine(...clearing.involved, clearing.proposer)).map((clearing) => ({
       id: clearing.id, status: clearing.status, proposer: name(clearing.proposer), deadline: clearing.deadline,
-      setOffs: clearing.setOffs.map((setOff) => ({ debtor: name(setOff.debtor), creditor: name(setOff.creditor), amount: text(setOff.amount) })),
-      consented: clearing.consented.map(name), declined: clearing.declined.map(name), ...(clearing.reason === undefined ? {} : { reason: clearing.reason }),
+      setOffs: byNames(clearing.setOffs.map((setOff) => ({ debtor: name(setOff.debtor), creditor: name(setOff.creditor), amount: text(setOff.amount) }))),
+      consented: clearing.consented.map(name).sort(compareNames), declined: clearing.declined.map(name).sort(compareNames), ...(clearing.reason === undefined ? {} : { reason: clearing.reason }),
     })),
     rejected: federation.rejected,
   };
@@ -150,4 +154,8 @@ export async function creditPostCommand(context: CommandContext): Promise<void> 
     const posted = await postCreditToBooks(session);
     print(context, `Posted ${posted} mutual credit transaction${posted === 1 ? '' : 's'} to the books of ${session.store.name}.`);
   });
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
