@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: one table comparing Tallystick with ledger, hledger and beancount on the same generated book.
 //
-//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|timebank|clearing|sync]
+//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|timebank|clearing|sync|ui]
 //                      [--timeout SECONDS] [--members N] [--exchanges N]
 //
 // After the books table comes the time bank's (bench/timebank.mjs): 2,000 members and 200,000 exchanges,
@@ -20,6 +20,7 @@ import { DEFAULT_SEED, DEFAULT_TRANSACTIONS, defaultFolder, formatCents, parseCe
 import { runClearingBench } from './clearing.mjs';
 import { DEFAULT_EXCHANGES, DEFAULT_MEMBERS, runTimebankBench } from './timebank.mjs';
 import { runSyncBench } from './sync.mjs';
+import { runUiRegisterBench } from './ui-register.mjs';
 import { CLI, NODE, TIME, log, measure, measureRuns, mebibytes, nodeVersion, out, relative, seconds, tail, toolVersion } from './measure.mjs';
 
 const PASSPHRASE = 'bench-passphrase';
@@ -43,9 +44,9 @@ function parseArguments(argv) {
     else if (flag === '--timeout') options.timeoutSeconds = count();
     else if (flag === '--members') options.members = count();
     else if (flag === '--exchanges') options.exchanges = count();
-    else if (flag === '--only' && ['anchors', 'tallystick', 'timebank', 'clearing', 'sync'].includes(text)) options.only = text;
-    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, timebank, clearing or sync');
-    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|timebank|clearing|sync, --timeout SECONDS, --members N, --exchanges N)`);
+    else if (flag === '--only' && ['anchors', 'tallystick', 'timebank', 'clearing', 'sync', 'ui'].includes(text)) options.only = text;
+    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, timebank, clearing, sync or ui');
+    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|timebank|clearing|sync|ui, --timeout SECONDS, --members N, --exchanges N)`);
   }
   return options;
 }
@@ -236,7 +237,7 @@ function printTable(rows, targets, checks) {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (!existsSync(TIME)) log(`note: ${TIME} is missing, so peak memory is not measured (apt-get install time)`);
-  const books = options.only === 'clearing' || options.only === 'timebank' || options.only === 'sync' ? { ok: true, rows: [] } : await benchBooks(options);
+  const books = ['clearing', 'timebank', 'sync', 'ui'].includes(options.only) ? { ok: true, rows: [] } : await benchBooks(options);
   const booksBalance = books.rows.find((row) => row.tool === 'tallystick' && row.operation === 'cold balance');
   const timebankOk = options.only === undefined || options.only === 'timebank'
     ? await runTimebankBench(
@@ -254,7 +255,14 @@ async function main() {
       return false;
     })
     : true;
-  process.exitCode = books.ok && timebankOk && clearingOk && syncOk ? 0 : 1;
+  // The app's register on the same book, in Chromium (bench/ui-register.mjs).
+  const uiOk = options.only === undefined || options.only === 'ui'
+    ? await runUiRegisterBench({ transactions: options.transactions, seed: options.seed, log }).catch((error) => {
+      log(`ui bench failed: ${error.stack ?? error}`);
+      return false;
+    })
+    : true;
+  process.exitCode = books.ok && timebankOk && clearingOk && syncOk && uiOk ? 0 : 1;
 }
 
 /** The books table: the anchors and Tallystick on the generated book; ok when everything ran and agreed. */
