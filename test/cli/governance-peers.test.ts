@@ -67,12 +67,38 @@ async function admit(name: string, voters: readonly string[]): Promise<void> {
   expect(await tallystickOk(folders[name]!, ['join', '--wait', code])).toContain('Joined co-op "Riverside"');
 }
 
+/**
+ * The fourth member comes by a named invite: its code carries a one-time secret; the new device's join
+ * request (bound to its key by that secret) is redeemed on the inviting device, which proposes and votes.
+ */
+async function admitByInvite(name: string, otherVoters: readonly string[]): Promise<void> {
+  const invite = (await tallystickOk(folders.Ana!, ['invite', '--member', name])).trim();
+  const refused = await runTallystick(folders[name]!, ['join', invite]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('tallystick admit REQUEST');
+  keys[name] = /This device's key: ([0-9a-f]{64})/u.exec(refused.stdout)![1]!;
+  const request = /(tallystick-join-request:\S+)/u.exec(refused.stdout)![1]!;
+  // A request whose key was swapped does not match the invite's secret.
+  const forged = await runTallystick(folders.Ana!, ['admit', request.replace(/.$/u, (last) => (last === 'A' ? 'B' : 'A'))]);
+  expect(forged.code).toBe(1);
+  expect(forged.stderr).toMatch(/no invite made on this device matches|not a Tallystick join request/u);
+  expect(await tallystickOk(folders.Ana!, ['admit', request])).toMatch(new RegExp(`Proposed [0-9a-f]{12}: add member ${name}[\\s\\S]*Voted yes`, 'u'));
+  const again = await runTallystick(folders.Ana!, ['admit', request]);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain(`the invite for ${name} was used already`);
+  const proposal = (await tallystickJson<{ id: string; action: { kind: string; name?: string } }[]>(folders.Ana!, ['proposals'])).filter((item) => item.action.kind === 'add-member' && item.action.name === name).at(-1)!.id;
+  for (const [index, voter] of otherVoters.entries()) {
+    expect(await voteFrom(voter, proposal)).toMatch(index === otherVoters.length - 1 ? /the proposal is adopted/u : /the proposal is pending/u);
+  }
+  expect(await tallystickOk(folders[name]!, ['join', '--wait', invite])).toContain('Joined co-op "Riverside"');
+}
+
 describe('a co-op of three admits a fourth by vote and revokes a device, over real peers', () => {
   it('grows to three, admits Dan by a majority of three, and every device sees the same roster', async () => {
     await admit('Bea', ['Ana']);
     await admit('Cy', ['Ana', 'Bea']);
     await tallystickOk(folders.Cy!, ['sync']);
-    await admit('Dan', ['Ana', 'Cy']); // 2 of 3: a majority
+    await admitByInvite('Dan', ['Cy']); // Ana's vote comes with admit; with Cy's, 2 of 3: a majority
     for (const name of ['Bea', 'Cy', 'Dan']) await tallystickOk(folders[name]!, ['sync']);
     for (const name of ['Ana', 'Bea', 'Cy', 'Dan']) {
       const members = await tallystickJson<{ name: string; removed: boolean }[]>(folders[name]!, ['members']);

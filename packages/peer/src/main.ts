@@ -268,7 +268,13 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
 
   program.command('invite').description('print a code with which another device can ask to join this co-op (it must still be voted in)')
     .option('--address <multiaddr>', 'where this device\'s peer can be reached (default: where the running `tallystick peer` listens); repeat', collect, [])
+    .option('--member <name>', 'invite a new member by name: the code carries a one-time secret, and `tallystick admit` turns the new device\'s join request into a proposal')
+    .option('--role <role>', 'with --member: the role proposed for them (default: member)')
     .action(async (options) => (await import('./commands/join.js')).inviteCommand(context(), options));
+
+  program.command('admit').description('redeem a join request (printed by `tallystick join` with an invite made by --member on this device): propose the member with that device and vote yes')
+    .argument('<request>', 'the join request the new device printed')
+    .action(async (request) => (await import('./commands/join.js')).admitCommand(context(), request));
 
   program.command('join').description('fetch a co-op with an invite code, once the members have voted this device in (prints this device\'s key to propose)')
     .argument('<code>', 'the code `tallystick invite` printed on a member\'s device')

@@ -1,8 +1,13 @@
-import { access } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { TallystickError } from '@tallystick/core';
-import { DataFolder, generateDevicePrivateKey, readDevicePublicKey, unlockDeviceKeyFile, writeDeviceKeyFile } from '@tallystick/sync';
-import { type DialOutcome, type Invite, decodeInvite, encodeInvite, peerIdOfDevice } from '@tallystick/sync/network';
+import { type DataFolder as DataFolderType, DataFolder, generateDevicePrivateKey, readDevicePublicKey, unlockDeviceKeyFile, writeDeviceKeyFile } from '@tallystick/sync';
+import {
+  type DialOutcome, type Invite, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, peerIdOfDevice, proofHolds,
+} from '@tallystick/sync/network';
 import { type CommandContext, openFolder, print, readPassphrase, warn } from '../context.js';
+import { proposeCommand, voteCommand } from './governance-write.js';
 import { newPassphrase } from './init.js';
 import { readRunningPeer } from './status.js';
 
@@ -17,7 +22,37 @@ import { readRunningPeer } from './status.js';
 const JOIN_RETRY_MS = 3_000;
 const JOIN_WAIT_MAXIMUM_ATTEMPTS = 1_200; // an hour at one attempt every 3 s
 
-export async function inviteCommand(context: CommandContext, options: { address: string[] }): Promise<void> {
+/** An invite of a named new member, kept on the inviting device until a join request redeems it (once). */
+interface OpenInvite {
+  coop: string;
+  member: string;
+  role?: string;
+  secret: string;
+  created: string;
+  redeemedBy?: string;
+}
+
+function invitesPath(folder: DataFolderType): string {
+  return join(folder.dir, 'network', 'invites.json');
+}
+
+async function readInvites(folder: DataFolderType): Promise<OpenInvite[]> {
+  try {
+    return JSON.parse(await readFile(invitesPath(folder), 'utf8')) as OpenInvite[];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new TallystickError('invites_unreadable', `${invitesPath(folder)} cannot be read (${(error as Error).message}); move it aside to invite again`);
+  }
+}
+
+async function writeInvites(folder: DataFolderType, invites: readonly OpenInvite[]): Promise<void> {
+  const path = invitesPath(folder);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, JSON.stringify(invites, null, 2), { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}
+
+export async function inviteCommand(context: CommandContext, options: { address: string[]; member?: string; role?: string }): Promise<void> {
   const folder = await openFolder(context);
   const coopId = folder.coopId(context.coop);
   const record = folder.config.coops[coopId]!;
@@ -30,8 +65,27 @@ export async function inviteCommand(context: CommandContext, options: { address:
   }
   // Loopback addresses last: they reach the inviter only from this same machine.
   const ordered = [...addresses].sort((a, b) => Number(isLoopback(a)) - Number(isLoopback(b)));
-  const invite: Invite = { coop: coopId, name: record.name, catalog: record.catalog.replace(/^automerge:/u, ''), genesis: record.genesis, peer: peerId, addresses: ordered };
+  const member = options.member?.trim();
+  const secret = member ? randomBytes(16).toString('hex') : undefined;
+  if (member && secret) {
+    const invites = await readInvites(folder);
+    invites.push({ coop: coopId, member, ...(options.role ? { role: options.role } : {}), secret, created: context.now().toISOString() });
+    await writeInvites(folder, invites);
+  }
+  const invite: Invite = {
+    coop: coopId, name: record.name, catalog: record.catalog.replace(/^automerge:/u, ''), genesis: record.genesis, peer: peerId, addresses: ordered,
+    ...(member && secret ? { member, secret } : {}),
+  };
   print(context, encodeInvite(invite));
+  if (member) {
+    warn(context, [
+      `An invite for ${member} to ${record.name}, good once. On the new device run: tallystick join CODE`,
+      'It prints a join request; bring it back here and run: tallystick admit REQUEST',
+      `That proposes ${member} with that device and votes yes as you; the other members vote as the co-op's rule says.`,
+      'The code grants nothing by itself: this peer refuses any device the members have not voted in.',
+    ].join('\n'));
+    return;
+  }
   warn(context, [
     `An invite to ${record.name}. On the new device run: tallystick join CODE`,
     'It prints that device\'s key; then a member proposes it and the members vote:',
@@ -52,6 +106,10 @@ export async function joinCommand(context: CommandContext, code: string, options
     : await writeDeviceKeyFile(folder.keyPath, generateDevicePrivateKey(), await newPassphrase(context));
   await folder.saveConfig(); // a data folder with a key and no co-op yet: `whoami` works on it
   print(context, `This device's key: ${signer.publicKey}`);
+  if (invite.member && invite.secret) {
+    const request = encodeJoinRequest({ coop: invite.coop, member: invite.member, device: signer.publicKey, proof: joinRequestProof(invite.secret, invite.coop, signer.publicKey) });
+    print(context, `Join request for ${invite.member} (give it to the member who invited you, who runs \`tallystick admit\` with it): ${request}`);
+  }
   const { fetchCoop } = await import('@tallystick/sync/network');
   print(context, `Fetching ${invite.name} from the inviting member's peer…`);
   const attempts = options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1;
@@ -70,13 +128,38 @@ export async function joinCommand(context: CommandContext, code: string, options
   print(context, `Joined co-op "${invite.name}" (${invite.coop}): this device holds its books now (try \`tallystick balance\`). Keep them in sync with \`tallystick sync\`, or keep \`tallystick peer\` running.`);
 }
 
+/**
+ * Redeems a join request on the inviting device: it must answer an open invite of this folder (same
+ * co-op and member, proof made with that invite's secret); then this device proposes the member with the
+ * requesting device and votes yes. The invite is used up, whatever the vote's outcome.
+ */
+export async function admitCommand(context: CommandContext, code: string): Promise<void> {
+  const request = decodeJoinRequest(code);
+  const folder = await openFolder(context);
+  const coopId = folder.coopId(context.coop);
+  if (request.coop !== coopId) throw new TallystickError('wrong_coop', `this join request is for another co-op (${request.coop}), not ${folder.config.coops[coopId]!.name}`);
+  const invites = await readInvites(folder);
+  const invite = invites.find((candidate) => candidate.coop === coopId && candidate.member === request.member && proofHolds(candidate.secret, request));
+  if (!invite) throw new TallystickError('no_open_invite', `no invite made on this device matches this join request for ${request.member} (an invite is redeemed on the device that made it, with the code it printed); nothing was written`);
+  if (invite.redeemedBy !== undefined) {
+    throw new TallystickError('invite_used', `the invite for ${invite.member} was used already (by device ${invite.redeemedBy.slice(0, 16)}…); make a new one with \`tallystick invite --member ${invite.member}\`. Nothing was written`);
+  }
+  await proposeCommand(context, 'add-member', [invite.member], { device: request.device, ...(invite.role ? { role: invite.role } : {}), note: `invited on ${invite.created.slice(0, 10)}` });
+  invite.redeemedBy = request.device;
+  await writeInvites(folder, invites);
+  const { loadBookView } = await import('../context.js');
+  const proposals = (await loadBookView(context)).governance.proposals;
+  const proposal = proposals.filter((item) => item.action.kind === 'add-member' && item.action.devices.includes(request.device)).at(-1);
+  if (proposal) await voteCommand(context, proposal.id, 'yes');
+}
+
 function notJoined(invite: Invite, outcome: Extract<DialOutcome, { ok: false }>, key: string, waited: boolean): TallystickError {
   if (outcome.code !== 'refused') {
     return new TallystickError('peer_unreachable', `could not reach the peer of ${invite.name} that the invite names (${outcome.reason}): is \`tallystick peer\` running there, and reachable from here? Nothing was written`);
   }
   return new TallystickError('not_admitted', [
     `the peer of ${invite.name} did not admit this device${waited ? ' within an hour' : ''}: ${outcome.reason}. Nothing was written.`,
-    'A member must vote this device in first. On a member\'s device:',
+    ...(invite.member ? [`Give the join request printed above to the member who invited you: they run \`tallystick admit REQUEST\`, and the members vote.`, 'Or, on a member\'s device:'] : ['A member must vote this device in first. On a member\'s device:']),
     `  tallystick propose add-member YOUR-NAME --device ${key}`,
     `  (or: tallystick propose add-device MEMBER ${key}, for another device of an existing member)`,
     'and the members vote; then run `tallystick join CODE` again here (with --wait it keeps trying).',
