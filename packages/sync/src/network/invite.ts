@@ -16,6 +16,11 @@ export interface Invite {
   readonly peer: string;
   /** Where the inviting peer listens, each ending in /p2p/PEER. */
   readonly addresses: readonly string[];
+  /**
+   * An invitation to a federation's document rather than a co-op (`federation invite`): then `coop` is
+   * the federation's id, `catalog` its document, `genesis` its genesis entry, `name` its name.
+   */
+  readonly federation?: true;
 }
 
 const PREFIX = 'tallystick-invite:';
@@ -23,7 +28,7 @@ const MAXIMUM_CODE_CHARACTERS = 4_096;
 const MAXIMUM_ADDRESSES = 16;
 
 export function encodeInvite(invite: Invite): string {
-  const compact = { v: 1, c: invite.coop, n: invite.name, d: invite.catalog, g: invite.genesis, p: invite.peer, a: invite.addresses };
+  const compact = { v: 1, ...(invite.federation ? { k: 'federation' } : {}), c: invite.coop, n: invite.name, d: invite.catalog, g: invite.genesis, p: invite.peer, a: invite.addresses };
   return `${PREFIX}${Buffer.from(JSON.stringify(compact), 'utf8').toString('base64url')}`;
 }
 
@@ -48,5 +53,6 @@ export function decodeInvite(code: string): Invite {
   if (!Array.isArray(addresses) || addresses.length > MAXIMUM_ADDRESSES || !addresses.every((address) => typeof address === 'string' && address.startsWith('/') && address.length < 300)) {
     throw refuse('bad addresses');
   }
-  return { coop: record.c as string, name: record.n, catalog: record.d as string, genesis: record.g as string, peer: record.p, addresses: addresses as string[] };
+  if (record.k !== undefined && record.k !== 'federation') throw refuse('unknown kind');
+  return { ...(record.k === 'federation' ? { federation: true as const } : {}), coop: record.c as string, name: record.n, catalog: record.d as string, genesis: record.g as string, peer: record.p, addresses: addresses as string[] };
 }
