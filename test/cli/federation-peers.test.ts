@@ -125,11 +125,14 @@ describe('a federation replicated among its member co-ops\' peers', () => {
   }, 90_000);
 
   it('concurrent payments that together would cross the line are never both accepted', async () => {
-    // Bakery owes Mill 40 of 500; two payments of 150 each fit the policy but cross the line together... after a lower line.
+    // Bakery owes Mill 40; with a line of 200, two payments of 100 each fit the policy (150) but cross the line together.
     await ok('Mill', 'credit', 'extend', 'Bakery', '200');
     await eventually(() => lines('Bakery'), (view) => JSON.stringify(view).includes('"limit":"200.00"'));
+    // Both written while Bakery's peer is down, so neither knows of the other's acceptance: they reach Mill together.
+    expect(await peers.Bakery.stop()).toBe(0);
     await ok('Bakery', 'credit', 'pay', 'Mill', '100');
     await ok('Bakery', 'credit', 'pay', 'Mill', '100');
+    peers.Bakery = new CliProcess(folders.Bakery, ['peer'], PASSPHRASE); // the ports of its last run, where the others redial it
     const view = await eventually(() => lines('Mill'), (value) => value.payments.length === 4 && value.payments.slice(-2).some((payment) => payment.status === 'settled'));
     await peers.Mill.waitFor(/left payment \w+ for a person to answer: .*over_limit/u);
     const lastTwo = view.payments.slice(-2).map((payment) => payment.status).sort();
