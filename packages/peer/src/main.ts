@@ -198,6 +198,9 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
   federation.command('receive').description('merge in a federation\'s document another member sent; posts new settlements to the books')
     .argument('<file>')
     .action(async (file) => (await import('./commands/federation.js')).federationReceiveCommand(context(), file));
+  federation.command('fetch').description('fetch a federation\'s document from the inviting member\'s peer, with the code `federation invite` printed there')
+    .argument('<code>', 'the code `tallystick federation invite` printed')
+    .action(async (code) => (await import('./commands/federation.js')).federationFetchCommand(context(), code));
   federation.command('join').description('join a federation this co-op is invited to (after receiving its document)')
     .option('--account <account>', 'the account payments in and out are posted against (default: Equity:Mutual credit)')
     .action(async (options) => (await import('./commands/federation.js')).federationJoinCommand(context(), options));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instantJson } from '../governance/payloads.js';
+import { deviceKeyJson, instantJson } from '../governance/payloads.js';
 
 /*
  * The JSON shapes of a federation's entries (issue 6). Every federation entry is signed by a device of
@@ -43,7 +43,12 @@ export const federationJson = z.object({
   coops: z.array(coopCardJson).min(1).max(MAX_FEDERATION_COOPS),
 }).strict();
 
-export const federationInviteJson = z.object({ by: hex32, after: afterJson, coop: coopCardJson }).strict();
+/**
+ * `device`: the invited co-op's device its card named. Until that co-op shares its control history (it
+ * does when it joins), the members' peers admit this device, and only for the federation's document,
+ * so that it can fetch the document to join (sync/network/federation-gate.ts). It grants no credit right.
+ */
+export const federationInviteJson = z.object({ by: hex32, after: afterJson, coop: coopCardJson, device: deviceKeyJson.optional() }).strict();
 export const federationJoinJson = z.object({ by: hex32, after: afterJson }).strict();
 
 /** The creditor `by` lets `debtor` owe it up to `limit`. Only the creditor sets it; the last one in federation order holds. */

@@ -1,8 +1,9 @@
 import {
   type CoopId, type Federation, Decimal, TallystickError, awaitingAcceptance, findPaymentPath, hopCapacity,
 } from '@tallystick/core';
-import { type CommandContext, print } from '../context.js';
-import { amountIn, coopNamed, idByPrefix, nameOf, postCreditToBooks, withFederation, writeFederationEntries } from '../credit-session.js';
+import type { CoopStore, NodeEntrySigner } from '@tallystick/sync';
+import { type CommandContext, loadSync, print } from '../context.js';
+import { type CreditSession, amountIn, coopNamed, idByPrefix, nameOf, postCreditToBooks, withFederation, writeFederationEntries } from '../credit-session.js';
 import { deadlineOf } from './governance-write.js';
 
 /*
@@ -158,4 +159,28 @@ export async function creditPostCommand(context: CommandContext): Promise<void> 
 
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * What the running peer does whenever a federation's document changes (a payment or a consent arrived,
+ * or this folder's CLI wrote): accepts, signed by this device, the payments its co-op's policy covers,
+ * and posts new settlements into the co-op's books. Failures are reported, never fatal to the peer.
+ */
+export async function serveFederationChange(context: CommandContext, store: CoopStore, signer: NodeEntrySigner, federationId: string): Promise<void> {
+  const { FederationStore } = await loadSync();
+  const session: CreditSession = { context, folder: store.folder, store, federation: await FederationStore.open(store, federationId), signer };
+  const me = session.store.coopId;
+  if (session.federation.record.accounts[me] === undefined) return; // invited, not joined yet: nothing to accept or post
+  for (const item of awaitingAcceptance(session.federation.read().federation, me, context.now()).filter((candidate) => candidate.withinPolicy)) {
+    try {
+      const { federation } = await writeFederationEntries(session, [{ kind: 'payment-accept', payload: { payment: item.payment.id, hop: item.hop } }]);
+      const after = federation.payments.find((payment) => payment.id === item.payment.id);
+      print(context, `auto-accepted payment ${item.payment.id.slice(0, 12)} of ${item.payment.amount.toString(federation.unit.scale)} from ${nameOf(federation, item.payment.hops[item.hop]!.from)} (within policy): ${after?.status ?? 'pending'}`);
+    } catch (error) {
+      if (!(error instanceof TallystickError)) throw error;
+      print(context, `left payment ${item.payment.id.slice(0, 12)} for a person to answer: ${error.message}`);
+    }
+  }
+  const posted = await postCreditToBooks(session);
+  if (posted > 0) print(context, `posted ${posted} mutual credit transaction${posted === 1 ? '' : 's'} to the books of ${store.name}`);
 }

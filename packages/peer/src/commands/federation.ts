@@ -21,7 +21,7 @@ export interface FederationCreateOptions {
 
 export async function federationCreateCommand(context: CommandContext, name: string, options: FederationCreateOptions): Promise<void> {
   const unit = unitOf(options.unit ?? 'USD:2');
-  const others = (options.coop ?? []).map(cardOf);
+  const others = (options.coop ?? []).map((text) => cardOf(text).card);
   const folder = await openFolder(context);
   const signer = await unlockSigner(context, folder);
   const store = await openStore(context, folder);
@@ -39,20 +39,39 @@ export async function federationCreateCommand(context: CommandContext, name: str
   }
 }
 
-/** This co-op's card: what another co-op needs to invite it (its id, its genesis, its name). */
+/**
+ * This co-op's card: what another co-op needs to invite it (its id, its genesis, this device's key, its
+ * name). The device key lets the members' peers hand this device the federation's document before the
+ * co-op has shared its roster (it does when it joins).
+ */
 export async function federationCardCommand(context: CommandContext): Promise<void> {
   const folder = await openFolder(context);
   const id = folder.coopId(context.coop);
   const record = folder.config.coops[id]!;
-  print(context, `${CARD_PREFIX}${id}:${record.genesis}:${record.name}`);
+  const { readDevicePublicKey } = await loadSync();
+  print(context, `${CARD_PREFIX}${id}:${record.genesis}:${await readDevicePublicKey(folder.keyPath)}:${record.name}`);
 }
 
 export async function federationInviteCommand(context: CommandContext, card: string): Promise<void> {
-  const invited = cardOf(card);
+  const { card: invited, device } = cardOf(card);
   await withFederation(context, async (session) => {
-    const { federation } = await writeFederationEntries(session, [{ kind: 'federation-invite', payload: { coop: invited } }]);
+    const { federation } = await writeFederationEntries(session, [{ kind: 'federation-invite', payload: { coop: invited, ...(device === undefined ? {} : { device }) } }]);
     print(context, `Invited ${invited.name} to federation "${federation.name}".`);
-    print(context, `Send it the federation's document (\`tallystick federation send --out FILE\`); it runs \`tallystick federation receive FILE\`, then \`tallystick federation join\`.`);
+    const { readRunningPeer } = await import('./status.js');
+    const running = await readRunningPeer(session.folder);
+    if (device === undefined || running === undefined) {
+      print(context, `Send it the federation's document (\`tallystick federation send --out FILE\`); it runs \`tallystick federation receive FILE\`, then \`tallystick federation join\`.`);
+      if (device !== undefined) print(context, 'Or start `tallystick peer` here and invite again for a code its device fetches the document with.');
+      return;
+    }
+    const { encodeInvite, peerIdOfDevice } = await import('@tallystick/sync/network');
+    const { readDevicePublicKey } = await loadSync();
+    const addresses = [...running.addresses].sort((a, b) => Number(a.includes('/127.0.0.1/')) - Number(b.includes('/127.0.0.1/')));
+    print(context, encodeInvite({
+      federation: true, coop: session.federation.id, name: session.federation.record.name, catalog: session.federation.documentId,
+      genesis: session.federation.record.genesis, peer: peerIdOfDevice(await readDevicePublicKey(session.folder.keyPath)), addresses,
+    }));
+    print(context, `On ${invited.name}'s device run \`tallystick federation fetch CODE\` with the code above, then \`tallystick federation join\`; this peer hands that device the federation's document only.`);
   });
 }
 
@@ -81,6 +100,21 @@ export async function federationReceiveCommand(context: CommandContext, file: st
   } finally {
     await store.close();
   }
+}
+
+/** Fetches a federation's document from the inviting member's running peer (the code `federation invite` printed). */
+export async function federationFetchCommand(context: CommandContext, code: string): Promise<void> {
+  const { decodeInvite, fetchFederation } = await import('@tallystick/sync/network');
+  const invite = decodeInvite(code);
+  if (invite.federation !== true) throw new TallystickError('not_a_federation_invite', 'this code invites a device into a co-op: run `tallystick join CODE` with it');
+  const folder = await openFolder(context);
+  const { readRunningPeer } = await import('./status.js');
+  const running = await readRunningPeer(folder);
+  if (running !== undefined) throw new TallystickError('peer_running', `a peer is running on ${folder.dir} (pid ${running.pid}): stop it (\`tallystick peer --stop\`), fetch, then start it again so that it serves the federation too`);
+  const signer = await unlockSigner(context, folder);
+  const outcome = await fetchFederation({ folder, signer, invite });
+  if (!outcome.ok) throw new TallystickError(outcome.code === 'refused' ? 'not_admitted' : 'peer_unreachable', `the inviting peer did not hand over federation "${invite.name}": ${outcome.reason}. Nothing was written`);
+  print(context, `Fetched federation "${outcome.name ?? invite.name}" from ${outcome.member}; join it with \`tallystick federation join\`.`);
 }
 
 export async function federationJoinCommand(context: CommandContext, options: { account?: string }): Promise<void> {
@@ -129,12 +163,14 @@ export function waitingOn(federation: Federation, coop: string): string[] {
   return lines;
 }
 
-function cardOf(text: string): CoopCard {
+/** A card: ID:GENESIS:NAME, or ID:GENESIS:DEVICE:NAME (names hold no colon, so the two cannot be confused). */
+function cardOf(text: string): { card: CoopCard; device?: string } {
   const trimmed = text.trim();
-  const [id, genesis, ...name] = trimmed.startsWith(CARD_PREFIX) ? trimmed.slice(CARD_PREFIX.length).split(':') : [];
-  const parsed = coopCardJson.safeParse({ id, genesis, name: name.join(':') });
-  if (!parsed.success) throw new TallystickError('invalid_card', `"${text}" is not a co-op card: expected ${CARD_PREFIX}ID:GENESIS:NAME, as \`tallystick federation card\` prints it on that co-op's device`);
-  return parsed.data;
+  const [id, genesis, ...rest] = trimmed.startsWith(CARD_PREFIX) ? trimmed.slice(CARD_PREFIX.length).split(':') : [];
+  const device = rest.length > 1 && /^[0-9a-f]{64}$/u.test(rest[0]!) ? rest.shift() : undefined;
+  const parsed = coopCardJson.safeParse({ id, genesis, name: rest.join(':') });
+  if (!parsed.success) throw new TallystickError('invalid_card', `"${text}" is not a co-op card: expected ${CARD_PREFIX}ID:GENESIS:DEVICE:NAME, as \`tallystick federation card\` prints it on that co-op's device`);
+  return { card: parsed.data, ...(device === undefined ? {} : { device }) };
 }
 
 function unitOf(text: string): { commodity: string; scale: number } {

@@ -97,6 +97,7 @@ export async function inviteCommand(context: CommandContext, options: { address:
 
 export async function joinCommand(context: CommandContext, code: string, options: { wait?: boolean }): Promise<void> {
   const invite = decodeInvite(code);
+  if (invite.federation === true) throw new TallystickError('federation_invite', `this code invites a co-op into federation "${invite.name}": run \`tallystick federation fetch CODE\` on that co-op's data folder`);
   const folder = await DataFolder.open(context.dataDir, { create: true });
   if (folder.config.coops[invite.coop]) {
     throw new TallystickError('already_joined', `this data folder already holds co-op "${folder.config.coops[invite.coop]!.name}": run \`tallystick sync\` to catch up with its peers`);

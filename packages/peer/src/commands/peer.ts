@@ -29,14 +29,17 @@ export async function peerCommand(context: CommandContext, options: PeerOptions)
   const remembered = options.listen.length === 0 ? await rememberedListen(folder) : undefined;
   const listen = options.listen.length > 0 ? options.listen : remembered ?? DEFAULT_LISTEN;
   let peer: CoopPeer;
+  const onFederationChanged = federationServer(context, signer, () => peer);
   try {
-    peer = await startPeer(context, folder, signer, { listen, mdns: options.mdns === true, reconnect: true, log });
+    peer = await startPeer(context, folder, signer, { listen, mdns: options.mdns === true, reconnect: true, log, onFederationChanged });
   } catch (error) {
     if (remembered === undefined || !/EADDRINUSE|listen/iu.test(String((error as Error).message))) throw error;
     warn(context, `tallystick: the ports of the last run are taken (${(error as Error).message}); listening on new ones`);
-    peer = await startPeer(context, folder, signer, { listen: DEFAULT_LISTEN, mdns: options.mdns === true, reconnect: true, log });
+    peer = await startPeer(context, folder, signer, { listen: DEFAULT_LISTEN, mdns: options.mdns === true, reconnect: true, log, onFederationChanged });
   }
   await rememberListen(folder, listen, peer.addresses());
+  // Payments that arrived while it was down are answered now, not at the next change.
+  for (const federationId of Object.keys(folder.config.federations ?? {})) onFederationChanged(federationId);
   print(context, `Peer of co-op "${peer.store.name}" as device ${signer.publicKey.slice(0, 16)}… (peer id ${peer.peerId}). Stop with Ctrl-C.`);
   for (const address of options.connect) {
     const outcome = await peer.dial(address);
@@ -143,13 +146,31 @@ async function dialTargets(peer: CoopPeer, connect: readonly string[]): Promise<
 
 export async function startPeer(
   context: CommandContext, folder: DataFolder, signer: Awaited<ReturnType<typeof unlockSigner>>,
-  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; log: (event: PeerEvent) => void },
+  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
 ): Promise<CoopPeer> {
   const { CoopPeer } = await import('@tallystick/sync/network');
+  const { onFederationChanged, ...rest } = options;
   return CoopPeer.start({
-    folder, signer, ...options, ...(context.coop ? { coop: context.coop } : {}),
+    folder, signer, ...rest, ...(context.coop ? { coop: context.coop } : {}),
+    ...(onFederationChanged === undefined ? {} : { replicator: { onFederationChanged } }),
     onStorageProblem: (problem) => warn(context, `tallystick: storage: ${problem.reason}: ${problem.path} was put aside as ${problem.quarantinedAs}`),
   });
+}
+
+/**
+ * The always-on peer's part in its federations: after each change of a federation's document it accepts
+ * what the co-op's credit policy covers and posts settlements to the books (credit.ts), one run at a time.
+ */
+function federationServer(context: CommandContext, signer: Awaited<ReturnType<typeof unlockSigner>>, peer: () => CoopPeer | undefined): (federationId: string) => void {
+  let running: Promise<void> = Promise.resolve();
+  return (federationId) => {
+    running = running.then(async () => {
+      const current = peer();
+      if (current === undefined) return;
+      const { serveFederationChange } = await import('./credit.js');
+      await serveFederationChange(context, current.store, signer, federationId);
+    }).catch((error: unknown) => { warn(context, `tallystick: federation: ${error instanceof Error ? error.message : String(error)}`); });
+  };
 }
 
 /** The listen addresses of the last run with the ports it got, so that a restarted peer is where others remember it. */

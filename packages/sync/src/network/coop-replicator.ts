@@ -4,7 +4,9 @@ import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId, Repo } 
 import type { Libp2p } from '@libp2p/interface';
 import type { CoopStore } from '../coop-store.js';
 import { type CatalogDoc, periodDocuments } from '../documents.js';
+import type { FederationDoc } from '../federation-store.js';
 import { CatalogRosterReader } from './catalog-roster.js';
+import { FederationGate, federationDevices } from './federation-gate.js';
 import type { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import type { RosterGate } from './roster-gate.js';
 
@@ -29,10 +31,14 @@ export interface CoopReplicatorOptions {
   /** How often to look for chunks other processes on this data folder wrote (default 1 s; 0: never). */
   localPollMs?: number;
   log: (event: ReplicationEvent) => void;
+  /** Called (at most every 200 ms) when a federation's document changed here, received or written locally. */
+  onFederationChanged?: (federationId: string) => void;
 }
 
 interface TrackedDocument {
   readonly label: string;
+  /** The federation whose document this is; none: one of the co-op's own documents. */
+  readonly federation?: string;
   handle?: DocHandle<unknown>;
 }
 
@@ -68,11 +74,15 @@ export class CoopReplicator {
   /** Documents automerge-repo actually wrote (it skips a save when nothing changed since the last one). */
   private readonly written = new Set<string>();
   private stopped = false;
-  private readonly options: Required<CoopReplicatorOptions>;
+  private readonly options: Required<Omit<CoopReplicatorOptions, 'onFederationChanged'>> & Pick<CoopReplicatorOptions, 'onFederationChanged'>;
+  /** Who may hold each federation document of this folder (also admitted at the connection, see RosterGate). */
+  readonly federations = new FederationGate();
+  private readonly federationTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(readonly store: CoopStore, private readonly node: Libp2p, readonly gate: RosterGate, private readonly adapter: Libp2pNetworkAdapter, options: CoopReplicatorOptions) {
     this.options = { flushDelayMs: 100, flushMaximumDelayMs: 1_000, localPollMs: 1_000, ...options };
     this.rosterReader = new CatalogRosterReader(store.coopId, store.genesisId);
+    gate.useFederations(this.federations);
   }
 
   get repo(): Repo {
@@ -86,10 +96,11 @@ export class CoopReplicator {
     this.documents.set(this.catalog.documentId, { label: 'catalog', handle: this.catalog as DocHandle<unknown> });
     this.catalog.on('heads-changed', () => { this.catalogChanged(); });
     this.refreshRoster();
-    const shared = async (peerId: RepoPeerId, documentId?: DocumentId) =>
-      documentId !== undefined && this.documents.has(documentId) && this.gate.allows(peerId);
+    const shared = async (peerId: RepoPeerId, documentId?: DocumentId) => documentId !== undefined && this.sharesWith(documentId, peerId);
     this.repo.shareConfig = { announce: shared, access: shared };
     this.followCatalog();
+    // Who may hold each federation's document is known before the first peer connects.
+    await Promise.all(this.followFederations());
     this.repo.synchronizer.on('sync-state', ({ peerId, documentId, syncState }) => {
       if (!syncState.theirHeads) return;
       const perPeer = this.theirHeads.get(documentId) ?? new Map<string, string>();
@@ -120,6 +131,7 @@ export class CoopReplicator {
     clearInterval(this.pollTimer);
     clearTimeout(this.flushTimer);
     clearTimeout(this.syncCheckTimer);
+    for (const timer of this.federationTimers.values()) clearTimeout(timer);
     this.repo.networkSubsystem.removeNetworkAdapter(this.adapter);
     await this.flush();
   }
@@ -163,7 +175,46 @@ export class CoopReplicator {
 
   /** Documents not (yet) in sync with a peer, by label: what a one-shot sync is still waiting for. */
   documentsBehind(peerId: string): string[] {
-    return [...this.documents].filter(([documentId, tracked]) => !this.documentInSync(documentId, tracked, peerId)).map(([, tracked]) => tracked.label);
+    return [...this.documents].filter(([documentId, tracked]) => this.sharesWith(documentId, peerId) && !this.documentInSync(documentId, tracked, peerId)).map(([, tracked]) => tracked.label);
+  }
+
+  /**
+   * The co-op's documents go to its own admitted devices only; a federation's document to the devices of
+   * its co-ops only (federation-gate.ts). A device admitted for a federation never gets the co-op's.
+   */
+  sharesWith(documentId: DocumentId, peerId: string): boolean {
+    const tracked = this.documents.get(documentId);
+    if (tracked === undefined) return false;
+    return tracked.federation === undefined ? this.gate.allowsMember(peerId) : this.federations.allows(tracked.federation, peerId);
+  }
+
+  /** Tracks the document of every federation this folder belongs to, and derives who may hold it. */
+  private followFederations(): Promise<void>[] {
+    const finding: Promise<void>[] = [];
+    for (const [federationId, record] of Object.entries(this.store.folder.config.federations ?? {})) {
+      const documentId = record.document.replace(/^automerge:/u, '') as DocumentId;
+      if (this.documents.has(documentId)) continue;
+      finding.push(this.track(documentId, `federation ${record.name}`, federationId));
+    }
+    return finding;
+  }
+
+  private federationChanged(federationId: string, handle: DocHandle<unknown>): void {
+    const record = this.store.folder.config.federations?.[federationId];
+    if (record === undefined || !handle.isReady()) return;
+    try {
+      this.federations.set(federationId, record.name, federationDevices(handle.doc() as FederationDoc, record.genesis));
+    } catch (error) {
+      this.problem(`reading federation ${record.name}`, error);
+      return;
+    }
+    this.cutOffUnadmitted();
+    this.repo.shareConfigChanged();
+    if (this.options.onFederationChanged === undefined || this.federationTimers.has(federationId) || this.stopped) return;
+    this.federationTimers.set(federationId, setTimeout(() => {
+      this.federationTimers.delete(federationId);
+      if (!this.stopped) this.options.onFederationChanged?.(federationId);
+    }, 200));
   }
 
   private catalogChanged(): void {
@@ -179,13 +230,18 @@ export class CoopReplicator {
     this.gate.setRoster(roster, this.catalog.doc().name);
     const active = roster.members.filter((member) => !member.removed);
     this.options.log({ type: 'roster', members: active.length, devices: active.reduce((sum, member) => sum + member.devices.length, 0) });
+    this.cutOffUnadmitted();
+    this.repo.shareConfigChanged();
+  }
+
+  /** Hangs up on connected peers that neither the co-op nor any federation of this folder admits now. */
+  private cutOffUnadmitted(): void {
     for (const connection of this.node.getConnections()) {
       const decision = this.gate.check(connection.remotePeer.toString());
       if (decision.allowed) continue;
       this.options.log({ type: 'cut-off', peerId: connection.remotePeer.toString(), reason: decision.reason });
       void this.node.hangUp(connection.remotePeer).catch((error: unknown) => { this.problem('hanging up', error); });
     }
-    this.repo.shareConfigChanged();
   }
 
   /** Tracks every month the catalog lists; a month not here yet is asked of the connected peers. */
@@ -197,19 +253,24 @@ export class CoopReplicator {
         this.options.log({ type: 'problem', reason: `the catalog lists more than ${MAXIMUM_DOCUMENTS} documents; the rest are not followed` });
         return;
       }
-      this.track(documentId as DocumentId, `period ${month}`);
+      void this.track(documentId as DocumentId, `period ${month}`);
     }
     this.repo.shareConfigChanged();
   }
 
-  private track(documentId: DocumentId, label: string): void {
-    const tracked: TrackedDocument = { label };
+  private track(documentId: DocumentId, label: string, federation?: string): Promise<void> {
+    const tracked: TrackedDocument = { label, ...(federation === undefined ? {} : { federation }) };
     this.documents.set(documentId, tracked);
-    void this.repo.find<unknown>(`automerge:${documentId}` as AutomergeUrl, { allowableStates: ['ready', 'unavailable'] }).then(
+    return this.repo.find<unknown>(`automerge:${documentId}` as AutomergeUrl, { allowableStates: ['ready', 'unavailable'] }).then(
       (handle) => {
         tracked.handle = handle;
-        handle.on('heads-changed', () => { this.markDirty(documentId); this.scheduleSyncCheck(); });
+        handle.on('heads-changed', () => {
+          this.markDirty(documentId);
+          this.scheduleSyncCheck();
+          if (federation !== undefined) this.federationChanged(federation, handle);
+        });
         if (handle.isReady()) this.markDirty(documentId);
+        if (federation !== undefined) this.federationChanged(federation, handle);
       },
       (error: unknown) => { this.problem(`finding ${label}`, error); },
     );
@@ -243,7 +304,7 @@ export class CoopReplicator {
       for (const id of periods) this.dirty.delete(id);
     }
     if (this.dirty.has(catalogId)) {
-      const missing = [...this.documents.values()].filter((tracked) => tracked.handle?.isReady() !== true).map((tracked) => tracked.label);
+      const missing = [...this.documents.values()].filter((tracked) => tracked.federation === undefined && tracked.handle?.isReady() !== true).map((tracked) => tracked.label);
       if (missing.length === 0) {
         await this.repo.flush([catalogId]);
         await this.store.storage.whenIdle();
@@ -267,12 +328,13 @@ export class CoopReplicator {
 
   private checkSync(): void {
     for (const peerId of this.repo.peers) {
-      const now = [...this.documents].every(([documentId, tracked]) => this.documentInSync(documentId, tracked, peerId));
+      const now = [...this.documents].every(([documentId, tracked]) => !this.sharesWith(documentId, peerId) || this.documentInSync(documentId, tracked, peerId));
       if (!now) { this.inSync.delete(peerId); continue; }
       if (this.inSync.has(peerId)) continue;
       this.inSync.add(peerId);
       const decision = this.gate.check(peerId);
-      this.options.log({ type: 'in-sync', peerId, ...(decision.allowed ? { member: decision.member } : {}), documents: this.documents.size });
+      const shared = [...this.documents.keys()].filter((documentId) => this.sharesWith(documentId, peerId)).length;
+      this.options.log({ type: 'in-sync', peerId, ...(decision.allowed ? { member: decision.member } : {}), documents: shared });
       for (const resolve of this.syncWaiters.get(peerId)?.splice(0) ?? []) resolve();
     }
   }

@@ -11,3 +11,5 @@ export * from './invite.js';
 export * from './coop-replicator.js';
 export * from './coop-peer.js';
 export * from './join-coop.js';
+export * from './federation-gate.js';
+export * from './fetch-federation.js';

@@ -20,6 +20,11 @@ export interface Invite {
   /** For an invite of a named new member: who, and a one-time secret that binds the new device's request to this invite. */
   readonly member?: string;
   readonly secret?: string;
+  /**
+   * An invitation to a federation's document rather than a co-op (`federation invite`): then `coop` is
+   * the federation's id, `catalog` its document, `genesis` its genesis entry, `name` its name.
+   */
+  readonly federation?: true;
 }
 
 const PREFIX = 'tallystick-invite:';
@@ -28,7 +33,7 @@ const MAXIMUM_ADDRESSES = 16;
 
 export function encodeInvite(invite: Invite): string {
   const compact = {
-    v: 1, c: invite.coop, n: invite.name, d: invite.catalog, g: invite.genesis, p: invite.peer, a: invite.addresses,
+    v: 1, ...(invite.federation ? { k: 'federation' } : {}), c: invite.coop, n: invite.name, d: invite.catalog, g: invite.genesis, p: invite.peer, a: invite.addresses,
     ...(invite.member !== undefined && invite.secret !== undefined ? { m: invite.member, s: invite.secret } : {}),
   };
   return `${PREFIX}${Buffer.from(JSON.stringify(compact), 'utf8').toString('base64url')}`;
@@ -55,8 +60,10 @@ export function decodeInvite(code: string): Invite {
   if (!Array.isArray(addresses) || addresses.length > MAXIMUM_ADDRESSES || !addresses.every((address) => typeof address === 'string' && address.startsWith('/') && address.length < 300)) {
     throw refuse('bad addresses');
   }
+  if (record.k !== undefined && record.k !== 'federation') throw refuse('unknown kind');
   if (record.m !== undefined && (typeof record.m !== 'string' || record.m.length === 0 || record.m.length > 200 || !isText(record.s, /^[0-9a-f]{32}$/u))) throw refuse('bad member or secret');
   return {
+    ...(record.k === 'federation' ? { federation: true as const } : {}),
     coop: record.c as string, name: record.n, catalog: record.d as string, genesis: record.g as string, peer: record.p, addresses: addresses as string[],
     ...(typeof record.m === 'string' ? { member: record.m, secret: record.s as string } : {}),
   };

@@ -59,7 +59,10 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
     if (outcome.peerId !== invite.peer) {
       return { ok: false, code: 'refused', peerId: outcome.peerId, reason: `the peer at that address is ${outcome.peerId}, not the inviter ${invite.peer}` };
     }
-    const handle = await repo.find<CatalogDoc>(`automerge:${invite.catalog}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) });
+    // A peer that admits this device for a federation only answers that the co-op's catalog is unavailable.
+    const handle = await repo.find<CatalogDoc>(`automerge:${invite.catalog}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+      throw new TallystickError('not_admitted', `the inviting peer did not hand over the catalog of ${invite.name} (${(error as Error).message}): this device is not a member device of that co-op; nothing was written`);
+    });
     checkCatalog(handle.doc(), invite, options.signer.publicKey);
     const months = periodDocuments(handle.doc()).slice(0, MAXIMUM_MONTHS).map((period) => period.documentId as DocumentId);
     for (const documentId of months) wanted.add(documentId);

@@ -1,5 +1,6 @@
 import type { DeviceKey, Roster } from '@tallystick/core';
 import { deviceOfPeerId } from './device-identity.js';
+import type { FederationGate } from './federation-gate.js';
 
 /** Why a peer may not connect: a stable code and a sentence naming the device and the rule. */
 export type GateRefusal = {
@@ -22,6 +23,7 @@ export class RosterGate {
   private roster: Roster | undefined;
   private coopName: string;
   private readonly trusted = new Map<string, string>();
+  private federations: FederationGate | undefined;
 
   constructor(coopName: string) {
     this.coopName = coopName;
@@ -46,7 +48,24 @@ export class RosterGate {
     this.trusted.clear();
   }
 
+  /**
+   * Whether a peer may connect at all: a device of this co-op's roster, else one a federation of this
+   * folder admits (which is then offered that federation's document only: see `checkMember`).
+   */
   check(peerId: string): GateDecision {
+    const own = this.checkMember(peerId);
+    if (own.allowed || this.federations === undefined) return own;
+    const federation = this.federations.check(peerId);
+    return federation === undefined ? own : { allowed: true, device: federation.device, member: federation.member };
+  }
+
+  /** Also admit, at the connection, the devices these federations admit. */
+  useFederations(federations: FederationGate): void {
+    this.federations = federations;
+  }
+
+  /** Whether a peer is an active device of this co-op's roster: what the co-op's own documents are shared with. */
+  checkMember(peerId: string): GateDecision {
     const device = deviceOfPeerId(peerId);
     if (device === undefined) {
       return { allowed: false, code: 'not_a_device_identity', reason: `peer ${peerId} is not an Ed25519 device identity, so it is no member's device` };
@@ -69,6 +88,10 @@ export class RosterGate {
 
   allows(peerId: string): boolean {
     return this.check(peerId).allowed;
+  }
+
+  allowsMember(peerId: string): boolean {
+    return this.checkMember(peerId).allowed;
   }
 
   /** The active member devices, to dial or to list. */
