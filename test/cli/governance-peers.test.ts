@@ -37,9 +37,20 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A member's device votes as a member away from the office would: sync to see the proposal, vote, sync back. */
-async function voteFrom(name: string, proposal: string): Promise<string> {
-  if (name !== 'Ana') await tallystickOk(folders[name]!, ['sync']);
+/**
+ * A member's device votes as a member away from the office would: sync until it sees the proposal with the
+ * votes cast so far (the office's peer picks up its own CLI's writes within a moment), vote, sync back.
+ */
+async function voteFrom(name: string, proposal: string, votesBefore = 0): Promise<string> {
+  if (name !== 'Ana') {
+    for (let attempt = 0; ; attempt += 1) {
+      await tallystickOk(folders[name]!, ['sync']);
+      const seen = (await tallystickJson<{ id: string; yes: number }[]>(folders[name]!, ['proposals'])).find((item) => item.id.startsWith(proposal));
+      if (seen && seen.yes >= votesBefore) break;
+      if (attempt === 20) throw new Error(`${name} never saw proposal ${proposal} with ${votesBefore} yes votes`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   const said = await tallystickOk(folders[name]!, ['vote', proposal, 'yes']);
   if (name !== 'Ana') {
     const mark = anaPeer.output.length;
@@ -61,7 +72,7 @@ async function admit(name: string, voters: readonly string[]): Promise<void> {
   keys[name] = /This device's key: ([0-9a-f]{64})/u.exec(refused.stdout)![1]!;
   const proposal = await propose(['add-member', name, '--device', keys[name]!]);
   for (const [index, voter] of voters.entries()) {
-    const said = await voteFrom(voter, proposal);
+    const said = await voteFrom(voter, proposal, index);
     expect(said).toMatch(index === voters.length - 1 ? /the proposal is adopted/u : /the proposal is pending/u);
   }
   expect(await tallystickOk(folders[name]!, ['join', '--wait', code])).toContain('Joined co-op "Riverside"');
@@ -88,7 +99,7 @@ async function admitByInvite(name: string, otherVoters: readonly string[]): Prom
   expect(again.stderr).toContain(`the invite for ${name} was used already`);
   const proposal = (await tallystickJson<{ id: string; action: { kind: string; name?: string } }[]>(folders.Ana!, ['proposals'])).filter((item) => item.action.kind === 'add-member' && item.action.name === name).at(-1)!.id;
   for (const [index, voter] of otherVoters.entries()) {
-    expect(await voteFrom(voter, proposal)).toMatch(index === otherVoters.length - 1 ? /the proposal is adopted/u : /the proposal is pending/u);
+    expect(await voteFrom(voter, proposal, index + 1)).toMatch(index === otherVoters.length - 1 ? /the proposal is adopted/u : /the proposal is pending/u);
   }
   expect(await tallystickOk(folders[name]!, ['join', '--wait', invite])).toContain('Joined co-op "Riverside"');
 }
@@ -114,9 +125,9 @@ describe('a co-op of three admits a fourth by vote and revokes a device, over re
 
     const revocation = await propose(['revoke-device', 'Dan', keys.Dan!]);
     await voteFrom('Ana', revocation);
-    expect(await voteFrom('Bea', revocation)).toMatch(/the proposal is pending/u); // 2 of 4 is not a majority
+    expect(await voteFrom('Bea', revocation, 1)).toMatch(/the proposal is pending/u); // 2 of 4 is not a majority
     mark = anaPeer.output.length;
-    expect(await voteFrom('Cy', revocation)).toMatch(/the proposal is adopted/u);
+    expect(await voteFrom('Cy', revocation, 2)).toMatch(/the proposal is adopted/u);
     await anaPeer.waitFor(/roster: 4 members, 3 devices admitted/u, mark);
 
     // Refused at the connection: nothing goes either way.
