@@ -283,7 +283,11 @@ async function benchBooks(options) {
   return { ok: rows.every((row) => row.ok) && checks.every((check) => check.agree !== false), rows };
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
-});
+main().then(
+  // Exit when the tables are out: a bench's leftover handle (a peer's socket, a timer) must not keep the run alive.
+  () => process.exit(),
+  (error) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);
