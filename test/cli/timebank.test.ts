@@ -1,8 +1,9 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntrySigner } from '../../packages/core/src/index.js';
 import { CoopStore, DataFolder, type NewEntry, unlockDeviceKeyFile } from '../../packages/sync/src/index.js';
+import { exchangeDocuments, makeDeviceFolder } from '../helpers/device-folders.js';
 import { PASSPHRASE, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, snapshotBooks, tallystickJson, tallystickOk } from './run-tallystick.js';
 
 /*
@@ -24,39 +25,12 @@ interface BalanceJson {
   balance: string;
 }
 
-function storageFiles(folder: string): string[] {
-  const files: string[] = [];
-  const visit = (directory: string) => {
-    if (!existsSync(directory)) return;
-    for (const name of readdirSync(directory)) {
-      const path = join(directory, name);
-      if (statSync(path).isDirectory()) visit(path);
-      else files.push(relative(join(folder, 'storage'), path));
-    }
-  };
-  visit(join(folder, 'storage', 'docs'));
-  return files;
-}
-
-/** Brings two device folders to the same documents: each gets the chunks it lacks from the other. */
-function exchange(a: string, b: string): void {
-  for (const [from, to] of [[a, b], [b, a]] as const) {
-    const present = new Set(storageFiles(to));
-    for (const file of storageFiles(from)) {
-      if (present.has(file)) continue;
-      mkdirSync(dirname(join(to, 'storage', file)), { recursive: true });
-      copyFileSync(join(from, 'storage', file), join(to, 'storage', file));
-    }
-  }
-}
+/** Brings two device folders to the same documents (the shared helper copies the chunks each lacks). */
+const exchange = exchangeDocuments;
 
 /** A device folder for `member`: the co-op's documents and settings from Alice's folder, the member's own key. */
 function deviceFolder(member: string): string {
-  const folder = join(root, `${member}-device`);
-  cpSync(folders.Alice!, folder, { recursive: true });
-  rmSync(join(folder, 'index'), { recursive: true, force: true });
-  copyFileSync(join(folders[`${member}-key`]!, 'device-key.json'), join(folder, 'device-key.json'));
-  return folder;
+  return makeDeviceFolder({ coopFolder: folders.Alice!, keyFolder: folders[`${member}-key`]!, folder: join(root, `${member}-device`) });
 }
 
 const ok = (member: string, ...args: string[]) => tallystickOk(folders[member]!, args);
