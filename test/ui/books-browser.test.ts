@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
+import { startUi as startUiServer } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -27,20 +28,7 @@ function cli(...args: string[]): string {
 }
 
 async function startUi(folder = dataDir, environment: NodeJS.ProcessEnv = env): Promise<string> {
-  const child = spawn(NODE, [CLI, '--data', folder, 'ui'], { cwd: REPO_ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tallystick ui printed no address in 20 s:\n${output}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /open at (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/u.exec(output);
-      if (match) { clearTimeout(timer); resolve(match[1]!); }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tallystick ui exited ${code}:\n${output}`)); });
-  });
+  return startUiServer(folder, environment, servers);
 }
 
 beforeAll(async () => {

@@ -1,0 +1,23 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { CLI, NODE, REPO_ROOT } from './cli.js';
+
+/**
+ * Starts `tallystick ui` on a data folder, as a member would, and resolves with the address it prints
+ * (with its per-launch token). The process is added to `servers`, which the test stops in afterAll.
+ */
+export function startUi(folder: string, env: NodeJS.ProcessEnv, servers: ChildProcess[]): Promise<string> {
+  const child = spawn(NODE, [CLI, '--data', folder, 'ui'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tallystick ui printed no address in 20 s:\n${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /open at (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/u.exec(output);
+      if (match) { clearTimeout(timer); resolve(match[1]!); }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tallystick ui exited ${code}:\n${output}`)); });
+  });
+}
