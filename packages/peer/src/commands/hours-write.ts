@@ -185,8 +185,11 @@ function rulesOf(roster: Roster): TimebankRules {
   return roster.timebank ?? DEFAULT_TIMEBANK_RULES;
 }
 
-/** Signs one time-bank entry, has core judge it, saves it; returns its id. */
-async function writeTimebankEntry(context: CommandContext, view: BookView, entry: { kind: 'exchange' | 'exchange-confirm' | 'exchange-decline' | 'community-transfer'; payload: unknown }): Promise<string> {
+/** Signs one time-bank entry (an exchange, an answer, a transfer or a listing), has core judge it, saves it; returns its id. */
+export async function writeTimebankEntry(
+  context: CommandContext, view: BookView,
+  entry: { kind: 'exchange' | 'exchange-confirm' | 'exchange-decline' | 'community-transfer' | 'listing' | 'listing-close'; payload: unknown },
+): Promise<string> {
   const folder = await openFolder(context);
   const signer = await unlockSigner(context, folder);
   const store = await openStore(context, folder);

@@ -1,8 +1,7 @@
 import { type ListingRecord, type PayloadOf, MAX_TAGS, MAX_TITLE, TallystickError, findListings } from '@tallystick/core';
-import { type CommandContext, loadBookView, openFolder, openStore, print, unlockSigner } from '../context.js';
-import { actingMember, findListing, judgeTimebankBeforeWriting, loadTimebank } from '../timebank-context.js';
-import { writeEntries } from '../write-entries.js';
-import { dateOf, oneLine } from './hours-write.js';
+import { type CommandContext, loadBookView, openFolder, print } from '../context.js';
+import { actingMember, findListing, loadTimebank } from '../timebank-context.js';
+import { dateOf, oneLine, writeTimebankEntry } from './hours-write.js';
 
 /*
  * `offers` and `requests`: what members offer to do and ask for help with. Add (as this device's
@@ -28,7 +27,7 @@ export async function listingAddCommand(context: CommandContext, side: ListingSi
   const view = await loadBookView(context);
   const me = actingMember(view.governance.roster, await deviceKey(context), ['timebank'], `add ${side}s`);
   const payload: PayloadOf<'listing'> = { date: dateOf(context, options.date), side, title, description: (options.description ?? '').trim().slice(0, 4096), category, tags };
-  const id = await writeListingEntry(context, view, { kind: 'listing', payload });
+  const id = await writeTimebankEntry(context, view, { kind: 'listing', payload });
   print(context, `Saved ${side} ${id.slice(0, 12)} by ${me}: ${title} [${category}${tags.length > 0 ? `; ${tags.join(', ')}` : ''}].`);
 }
 
@@ -62,23 +61,11 @@ export async function listingCloseCommand(context: CommandContext, side: Listing
   const coordinator = view.governance.roster.roles.find((role) => role.name === view.governance.roster.members.find((member) => member.name === me)?.role)?.may.includes('coordinate') === true;
   if (listing.member !== me && !coordinator) throw new TallystickError('not_listing_owner', `"${listing.title}" is ${listing.member}'s ${side}: they (or a coordinator) close it; nothing was written`);
   const note = options.note === undefined ? {} : { note: oneLine(options.note, 'note') };
-  await writeListingEntry(context, view, { kind: 'listing-close', payload: { date: dateOf(context, undefined), listing: listing.id, ...note } });
+  await writeTimebankEntry(context, view, { kind: 'listing-close', payload: { date: dateOf(context, undefined), listing: listing.id, ...note } });
   print(context, `Closed ${side} ${listing.id.slice(0, 12)}: ${listing.title}.`);
 }
 
 async function deviceKey(context: CommandContext): Promise<string> {
   const { readDevicePublicKey } = await import('@tallystick/sync');
   return readDevicePublicKey((await openFolder(context)).keyPath);
-}
-
-async function writeListingEntry(context: CommandContext, view: Awaited<ReturnType<typeof loadBookView>>, entry: { kind: 'listing' | 'listing-close'; payload: unknown }): Promise<string> {
-  const folder = await openFolder(context);
-  const signer = await unlockSigner(context, folder);
-  const store = await openStore(context, folder);
-  try {
-    const { written } = await writeEntries(context, store, signer, [entry as never], async (signed) => judgeTimebankBeforeWriting(store, view, signed));
-    return written[0]!.id;
-  } finally {
-    await store.close();
-  }
 }
