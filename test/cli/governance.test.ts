@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntrySigner } from '../../packages/core/src/index.js';
 import { CoopStore, DataFolder, type NewEntry, unlockDeviceKeyFile } from '../../packages/sync/src/index.js';
+import { writeAs } from '../helpers/write-as.js';
 import { PASSPHRASE, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, snapshotBooks, tallystickJson, tallystickOk } from './run-tallystick.js';
 
 /*
@@ -45,18 +45,6 @@ interface ProposalJson {
   votes: { member: string; choice: string; status: string }[];
 }
 
-/** Signs entries with another folder's device key straight into Ana's documents (what sync will do). */
-async function writeAs(keyFolder: string, entries: readonly NewEntry[]): Promise<string[]> {
-  const signer: EntrySigner = await unlockDeviceKeyFile(join(keyFolder, 'device-key.json'), PASSPHRASE);
-  const store = await CoopStore.open(await DataFolder.open(ana));
-  try {
-    const written = store.signEntries(entries, signer, new Date());
-    await store.appendEntries(written);
-    return written.map((entry) => entry.id);
-  } finally {
-    await store.close();
-  }
-}
 
 function transaction(date: string, description: string): NewEntry<'transaction'> {
   return {
@@ -130,7 +118,7 @@ describe('tallystick governance on one data folder', () => {
   });
 
   it('revoking Bea\'s device: her earlier entry stands, one written after the revocation is rejected', async () => {
-    const [earlier] = await writeAs(bea, [transaction('2024-03-01', 'Supplies bought by Bea before')]);
+    const [earlier] = await writeAs(bea, ana, [transaction('2024-03-01', 'Supplies bought by Bea before')]);
     await ok('propose', 'revoke-device', 'Bea', beaKey, '--note', 'laptop lost');
     const revocation = await latestProposal();
     expect(revocation).toMatchObject({ status: 'pending', electorate: ['Ana', 'Bea'] });
@@ -141,11 +129,11 @@ describe('tallystick governance on one data folder', () => {
     expect(again.stderr).toContain('Ana already voted yes; nothing was written');
     expect(snapshotBooks(ana)).toEqual(before);
     // Bea's own vote, from her device, decides it (2 of 2 > half).
-    await writeAs(bea, [{ kind: 'vote', payload: { proposal: revocation.id, choice: 'yes' } }]);
+    await writeAs(bea, ana, [{ kind: 'vote', payload: { proposal: revocation.id, choice: 'yes' } }]);
     expect(await latestProposal()).toMatchObject({ status: 'adopted', yes: 2 });
     expect(await json<{ member: string; device: string; status: string }[]>('devices')).toContainEqual({ member: 'Bea', device: beaKey, status: 'revoked' });
 
-    const [later] = await writeAs(bea, [transaction('2024-03-02', 'Supplies bought with the lost laptop')]);
+    const [later] = await writeAs(bea, ana, [transaction('2024-03-02', 'Supplies bought with the lost laptop')]);
     const rejected = await runTallystick(ana, ['rejected', '--json']);
     expect(rejected.code).toBe(1);
     expect(JSON.parse(rejected.stdout)).toEqual([expect.objectContaining({ id: later, code: 'device_revoked' })]);

@@ -1,10 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntrySigner } from '../../packages/core/src/index.js';
-import { CoopStore, DataFolder, type NewEntry, unlockDeviceKeyFile } from '../../packages/sync/src/index.js';
 import { exchangeDocuments, makeDeviceFolder } from '../helpers/device-folders.js';
-import { PASSPHRASE, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, snapshotBooks, tallystickJson, tallystickOk } from './run-tallystick.js';
+import { writeAs } from '../helpers/write-as.js';
+import { STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, snapshotBooks, tallystickJson, tallystickOk } from './run-tallystick.js';
 
 /*
  * The time bank with the real `tallystick` command on real data folders, one per device. Alice founds
@@ -48,18 +47,6 @@ async function adopt(...proposal: string[]): Promise<void> {
   expect(await ok('Alice', 'vote', proposals[proposals.length - 1]!.id.slice(0, 12), 'yes')).toContain('the proposal is adopted');
 }
 
-/** Signs entries with a key folder's device key straight into a folder's documents (what a peer's sync would bring). */
-async function writeAs(keyFolder: string, into: string, entries: readonly NewEntry[]): Promise<string[]> {
-  const signer: EntrySigner = await unlockDeviceKeyFile(join(keyFolder, 'device-key.json'), PASSPHRASE);
-  const store = await CoopStore.open(await DataFolder.open(into));
-  try {
-    const written = store.signEntries(entries, signer, new Date());
-    await store.appendEntries(written);
-    return written.map((entry) => entry.id);
-  } finally {
-    await store.close();
-  }
-}
 
 async function pendingIds(member: string): Promise<string[]> {
   return (await json<{ waitingForMe: { id: string }[] }>(member, 'hours', 'pending')).waitingForMe.map((exchange) => exchange.id);
