@@ -145,7 +145,7 @@ describe('a co-op of three admits a fourth by vote and revokes a device, over re
     cpSync(join(folders.Ana!, 'storage', 'docs'), join(folders.Dan!, 'storage', 'docs'), { recursive: true, force: false });
     const refusedAdd = await runTallystick(folders.Dan!, ['add', '--date', '2025-06-02', '--description', 'Dan after', '-p', 'Expenses:Seeds  99.00 USD', '-p', 'Assets:Cash']);
     expect(refusedAdd.code).toBe(1);
-    expect(refusedAdd.stderr).toMatch(/may not write to the books of Riverside: it is not an active device of a member/u);
+    expect(refusedAdd.stderr).toMatch(/may not write to the books of Riverside: it was Dan's device and the members revoked it/u);
     // ...so a hostile client signs one anyway, naming the revocation in its basis, and it is carried back as files.
     const store = await CoopStore.open(await DataFolder.open(folders.Dan!));
     const signer = await unlockDeviceKeyFile(join(folders.Dan!, 'device-key.json'), PASSPHRASE);

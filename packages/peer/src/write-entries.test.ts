@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DeviceKey } from '@tallystick/core';
 import { checkMayWriteBooks } from './write-entries.js';
 
 describe('checkMayWriteBooks', () => {
@@ -18,5 +19,21 @@ describe('checkMayWriteBooks', () => {
 
   it('does not judge entries that are not book entries (votes are judged by their own rules)', () => {
     expect(() => checkMayWriteBooks(view, 'b'.repeat(64), [vote])).not.toThrow();
+  });
+
+  it('says why a known device may not write: revoked, member removed, or a role without the books', () => {
+    const device = (letter: string) => letter.repeat(64) as DeviceKey;
+    const roster = {
+      members: [
+        { name: 'Ana', role: 'treasurer', devices: [device('a')], revokedDevices: [device('c')], removed: false },
+        { name: 'Ben', role: 'member', devices: [device('d')], revokedDevices: [], removed: false },
+        { name: 'Cy', role: 'treasurer', devices: [device('e')], revokedDevices: [], removed: true },
+      ],
+    };
+    const governed = { ...view, governance: { roster } };
+    expect(() => checkMayWriteBooks(governed, device('c'), [transaction])).toThrow("it was Ana's device and the members revoked it; a revoked device never writes again");
+    expect(() => checkMayWriteBooks(governed, device('d'), [transaction])).toThrow("Ben's role (member) may not write the books");
+    expect(() => checkMayWriteBooks(governed, device('e'), [transaction])).toThrow('Cy was removed from the co-op');
+    expect(() => checkMayWriteBooks(governed, device('f'), [transaction])).toThrow('it is not a device of any member of the co-op (see `tallystick whoami`)');
   });
 });

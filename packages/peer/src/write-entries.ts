@@ -1,4 +1,4 @@
-import { type Entry, type IsoDate, TallystickError } from '@tallystick/core';
+import { type DeviceKey, type Entry, type IsoDate, type Roster, TallystickError } from '@tallystick/core';
 import type { BookView, CoopStore, NewEntry, NodeEntrySigner } from '@tallystick/sync';
 import { extendIndex, fingerprintOf, rebuildIndex, readCurrentReportIndex } from '@tallystick/sync';
 import { type CommandContext, progress } from './context.js';
@@ -35,10 +35,24 @@ export async function writeEntries(
 /** Kinds of entry that need the `books` permission (as the materializer judges them). */
 const BOOKS_KINDS: ReadonlySet<string> = new Set(['transaction', 'account', 'commodity', 'price', 'assertion', 'lock']);
 
-/** Refuses, before signing, entries to the books by a device whose member may not write them now. */
-export function checkMayWriteBooks(view: { readonly coopName: string; readonly bookWriters: readonly string[] }, device: string, entries: readonly NewEntry[]): void {
+/** Refuses, before signing, entries to the books by a device whose member may not write them now, saying why. */
+export function checkMayWriteBooks(
+  view: { readonly coopName: string; readonly bookWriters: readonly string[]; readonly governance?: { readonly roster: Pick<Roster, 'members'> } },
+  device: string, entries: readonly NewEntry[],
+): void {
   if (!entries.some((entry) => BOOKS_KINDS.has(entry.kind)) || view.bookWriters.includes(device)) return;
-  throw new TallystickError('may_not_write_books', `this device (${device.slice(0, 16)}…) may not write to the books of ${view.coopName}: it is not an active device of a member whose role allows it (see \`tallystick whoami\`). Nothing was written`);
+  const why = view.governance ? whyNotABookWriter(view.governance.roster, device) : 'it is not an active device of a member whose role allows it';
+  throw new TallystickError('may_not_write_books', `this device (${device.slice(0, 16)}…) may not write to the books of ${view.coopName}: ${why} (see \`tallystick whoami\`). Nothing was written`);
+}
+
+/** Why a device is not among the book writers, in the roster's words. */
+function whyNotABookWriter(roster: Pick<Roster, 'members'>, device: string): string {
+  const key = device as DeviceKey;
+  const owner = roster.members.find((member) => member.devices.includes(key) || member.revokedDevices.includes(key));
+  if (!owner) return 'it is not a device of any member of the co-op';
+  if (owner.revokedDevices.includes(key)) return `it was ${owner.name}'s device and the members revoked it; a revoked device never writes again`;
+  if (owner.removed) return `${owner.name} was removed from the co-op`;
+  return `${owner.name}'s role (${owner.role}) may not write the books`;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
