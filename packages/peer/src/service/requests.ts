@@ -166,5 +166,10 @@ export function describeFailure(error: TallystickError): ServiceFailure {
     .replace(/--(hours|minutes) "/gu, 'the $1 "')
     .replace(/ \(--(?:reason|title|category|note|tag) TEXT\)/gu, '')
     .replace(/(?:[;:,] ?|,? as | )?\(?`tallystick [^`]*`(?: shows| lists them)?\)?/gu, '');
-  return { code: error.code, message: message.charAt(0).toUpperCase() + message.slice(1) };
+  return { code: error.code, message: sentenceCase(message) };
+}
+
+/** A sentence starts with a capital, unless it starts with a name that must stay as written (a file, an account). */
+function sentenceCase(message: string): string {
+  return /^[a-z]+[ ,]/u.test(message) ? message.charAt(0).toUpperCase() + message.slice(1) : message;
 }
