@@ -80,6 +80,71 @@ export function formatUnits(units: bigint, scale: number): string {
   return `${negative ? '-' : ''}${whole}${places > 0 ? `.${fraction}` : ''}`;
 }
 
+/** One report column: "amount commodity" per commodity, exact decimals, sorted by commodity; empty for zero. */
+export type ToolColumn = readonly string[];
+
+/** Columns of a monthly hledger report, labelled by month ("2024-03"). */
+export interface ToolMonthly {
+  readonly months: readonly string[];
+  readonly rows: ReadonlyMap<string, readonly ToolColumn[]>;
+}
+
+/**
+ * `hledger balance -M --historical` of one account with its subaccounts (clipped to the account's depth, so
+ * one row): the balance at the end of each month. `range` is hledger's `-b`/`-e` (end excluded).
+ */
+export async function hledgerHistoricalByMonth(file: string, account: string, range: { begin?: string; end?: string } = {}): Promise<ToolMonthly> {
+  const pattern = `^${account.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}(:|$)`;
+  const report = parseExactJson(await runHledger(['-f', file, 'balance', '-M', '--historical', '--depth', String(account.split(':').length), ...rangeArgs(range), pattern, '--output-format', 'json'])) as HledgerPeriodicReport;
+  return { months: report.prDates.map(([begin]) => begin.slice(0, 7)), rows: new Map(report.prRows.map((row) => [row.prrName, row.prrAmounts.map(columnOf)])) };
+}
+
+/**
+ * `hledger incomestatement -M`: per month the income total (shown positive, as hledger shows revenues),
+ * the expenses total and the net, in rows named "income", "expenses" and "net".
+ */
+export async function hledgerIncomeStatementByMonth(file: string, range: { begin?: string; end?: string } = {}): Promise<ToolMonthly> {
+  const report = parseExactJson(await runHledger(['-f', file, 'incomestatement', '-M', ...rangeArgs(range), '--output-format', 'json'])) as {
+    cbrDates: [string, string][];
+    cbrSubreports: [string, HledgerPeriodicReport, boolean][];
+    cbrTotals: { prrAmounts: HledgerAmount[][] };
+  };
+  const totals = (index: number) => report.cbrSubreports[index]![1].prTotals.prrAmounts.map(columnOf);
+  return {
+    months: report.cbrDates.map(([begin]) => begin.slice(0, 7)),
+    rows: new Map([['income', totals(0)], ['expenses', totals(1)], ['net', report.cbrTotals.prrAmounts.map(columnOf)]]),
+  };
+}
+
+interface HledgerAmount { acommodity: string; aquantity: { decimalMantissa: string; decimalPlaces: number } }
+interface HledgerPeriodicReport {
+  prDates: [string, string][];
+  prRows: { prrName: string; prrAmounts: HledgerAmount[][] }[];
+  prTotals: { prrAmounts: HledgerAmount[][] };
+}
+
+function rangeArgs(range: { begin?: string; end?: string }): string[] {
+  return [...(range.begin ? ['-b', range.begin] : []), ...(range.end ? ['-e', range.end] : [])];
+}
+
+/** JSON with decimal mantissas kept as strings (JSON.parse would round those beyond 2^53). */
+function parseExactJson(output: string): unknown {
+  return JSON.parse(output.replace(/"decimalMantissa":\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/gu, '"decimalMantissa":"$1"'));
+}
+
+/** One column's amounts summed per commodity (hledger may list a commodity twice), zeros dropped. */
+function columnOf(amounts: readonly HledgerAmount[]): ToolColumn {
+  const totals = new Map<string, { units: bigint; scale: number }>();
+  for (const amount of amounts) {
+    const units = integerFromJsonNumber(amount.aquantity.decimalMantissa);
+    const scale = amount.aquantity.decimalPlaces;
+    const current = totals.get(amount.acommodity) ?? { units: 0n, scale: 0 };
+    const common = Math.max(current.scale, scale);
+    totals.set(amount.acommodity, { units: current.units * 10n ** BigInt(common - current.scale) + units * 10n ** BigInt(common - scale), scale: common });
+  }
+  return [...totals].filter(([, total]) => total.units !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([commodity, total]) => `${formatUnits(total.units, total.scale)} ${commodity}`);
+}
+
 function runHledger(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('hledger', [...args], { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LEDGER_FILE: '' } }, (error, stdout, stderr) => {

@@ -21,3 +21,7 @@ export { renderBalanceReport } from './render-balance.js';
 export { renderRegister } from './render-register.js';
 export { renderTrialBalance } from './render-trial-balance.js';
 export { CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL, renderBalanceSheet, renderIncomeStatement } from './render-statements.js';
+export {
+  type AccountBalances, type BalancesOverTime, type BalancesOverTimeOptions, type IncomeExpensesByMonth, type MonthIncomeExpenses, MAX_CHART_ACCOUNTS, MAX_CHART_MONTHS,
+  balancesOverTime, incomeExpensesByMonth,
+} from './chart-series.js';
