@@ -19,6 +19,7 @@ import {
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
 import { createTimebankService } from './timebank-service.js';
+import { createChartService } from './chart-service.js';
 import type {
   AccountTree, BalanceLine, BookApi, Founded, Governance, Overview, Register, RejectedLine, Saved, ServiceResult, Statement, StatementSection, TransactionCheck,
   TransactionDetail, TransactionInput, TrialBalance, ImportInput, ImportPreview,
@@ -55,6 +56,7 @@ export function createBookService(options: BookServiceOptions): BookApi {
 
   return {
     ...createTimebankService({ answer: (work) => answer(log, work), serially, context }),
+    ...createChartService({ answer: (work) => answer(log, work), read }),
     overview: () => answer(log, async (): Promise<Overview> => {
       const view = await read();
       const passphrase = options.env.TALLYSTICK_PASSPHRASE;

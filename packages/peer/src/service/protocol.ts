@@ -472,6 +472,53 @@ export interface AnswerHoursInput {
   readonly passphrase?: string;
 }
 
+/** One figure of a chart: exact, and as the books show it. */
+export interface ChartFigure {
+  /** An exact decimal ("-1234.5"); a chart turns it into a position on the screen and never adds it to anything. */
+  readonly quantity: string;
+  /** In the commodity's style, "1,234.50 USD". */
+  readonly shown: string;
+}
+
+export interface BalancesOverTimeRequest extends PeriodRequest {
+  /** Each with its subaccounts; at most 8. The top-level asset and liability accounts when left out or empty. */
+  readonly accounts?: readonly string[];
+}
+
+/** One account's balance in one commodity at the end of each month. */
+export interface BalanceOverTimeLine {
+  readonly account: string;
+  readonly commodity: string;
+  /** One per month of `months`, as recorded: credit balances (what is owed) are negative. */
+  readonly figures: readonly ChartFigure[];
+}
+
+export interface BalancesOverTime {
+  /** The period in words. */
+  readonly period: string;
+  /** The accounts charted (the defaults when none was chosen). */
+  readonly accounts: readonly string[];
+  /** YYYY-MM, whole months. */
+  readonly months: readonly string[];
+  readonly lines: readonly BalanceOverTimeLine[];
+}
+
+export interface IncomeExpensesMonth {
+  /** YYYY-MM. */
+  readonly month: string;
+  /** Positive, as an income statement shows it. */
+  readonly income: ChartFigure;
+  readonly expenses: ChartFigure;
+  /** Income less expenses; negative is a loss. */
+  readonly net: ChartFigure;
+}
+
+export interface IncomeExpenses {
+  readonly period: string;
+  /** One chart per commodity: amounts in different commodities are not added up. */
+  readonly commodities: readonly { readonly commodity: string; readonly months: readonly IncomeExpensesMonth[] }[];
+}
+
 /** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
 export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
@@ -515,6 +562,10 @@ export interface BookApi {
   logHours(request: LogHoursInput): Promise<ServiceResult<Saved>>;
   confirmHours(request: AnswerHoursInput): Promise<ServiceResult<Saved>>;
   declineHours(request: AnswerHoursInput): Promise<ServiceResult<Saved>>;
+  /** End-of-month balances of chosen accounts with their subaccounts, as `hledger balance -M --historical`. */
+  balancesOverTime(request?: BalancesOverTimeRequest): Promise<ServiceResult<BalancesOverTime>>;
+  /** Income, expenses and net income of each month, as the columns of `hledger incomestatement -M`. */
+  incomeExpenses(request?: PeriodRequest): Promise<ServiceResult<IncomeExpenses>>;
 }
 
 export type BookMethod = keyof BookApi;
@@ -523,6 +574,7 @@ export const BOOK_METHODS: readonly BookMethod[] = [
   'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'trialBalance', 'previewImport', 'importFile', 'checkTransaction', 'addTransaction', 'reverseTransaction',
   'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
   'timebank', 'timebankPending', 'timebankHistory', 'hoursByMonth', 'listings', 'addListing', 'closeListing', 'logHours', 'confirmHours', 'declineHours',
+  'balancesOverTime', 'incomeExpenses',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */
