@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { BookApi, Founded } from '../../packages/peer/src/service/protocol.js';
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
+import { ChartsView } from './charts.js';
 import { ImportWizard } from './import-wizard.js';
 import { LockPeriod } from './lock-period.js';
 import { MembersVotes } from './members-votes.js';
@@ -17,7 +18,7 @@ import { useService } from './use-service.js';
 /** The overview's failures that mean "nothing founded here yet": the app offers to found a co-op. */
 const UNFOUNDED = new Set(['no_data_folder', 'no_coop']);
 
-type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'trialBalance' | 'import' | 'lock' | 'notCounted' | 'members' | 'transaction';
+type Screen = 'accounts' | 'register' | 'add' | 'balanceSheet' | 'incomeStatement' | 'trialBalance' | 'import' | 'lock' | 'notCounted' | 'members' | 'transaction' | 'charts';
 
 const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'accounts', label: 'Accounts' },
@@ -30,10 +31,11 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
   { screen: 'notCounted', label: 'Not counted' },
   { screen: 'members', label: 'Members and votes' },
   { screen: 'import', label: 'Import' },
+  { screen: 'charts', label: 'Charts' },
 ];
 
-/** Alt+1…9, then Alt+0 for the tenth screen. */
-const shortcutOf = (index: number) => String((index + 1) % 10);
+/** Alt+1…9, then Alt+0 for the tenth screen; screens after the tenth are reached with Tab. */
+const shortcutOf = (index: number) => (index < 10 ? String((index + 1) % 10) : '');
 
 type Area = 'books' | 'timebank';
 
@@ -113,8 +115,8 @@ export function App({ api }: { api: BookApi }) {
         )}
         {area === 'books' && <nav aria-label="Books">
           {SCREENS.map((item, index) => (
-            <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${shortcutOf(index)}`} onClick={() => setScreen(item.screen)}>
-              {item.label}{item.screen === 'notCounted' && books.rejectedCount > 0 && <span className="badge" aria-label={`: ${books.rejectedCount} not counted`}>{books.rejectedCount}</span>} <kbd>Alt+{shortcutOf(index)}</kbd>
+            <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={shortcutOf(index) ? `Alt+${shortcutOf(index)}` : undefined} onClick={() => setScreen(item.screen)}>
+              {item.label}{item.screen === 'notCounted' && books.rejectedCount > 0 && <span className="badge" aria-label={`: ${books.rejectedCount} not counted`}>{books.rejectedCount}</span>}{shortcutOf(index) && <> <kbd>Alt+{shortcutOf(index)}</kbd></>}
             </button>
           ))}
         </nav>}
@@ -152,6 +154,7 @@ export function App({ api }: { api: BookApi }) {
           {(screen === 'balanceSheet' || screen === 'incomeStatement') && <StatementView key={screen} api={api} kind={screen} version={version} today={books.today} />}
           {screen === 'import' && <ImportWizard api={api} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
           {screen === 'trialBalance' && <TrialBalanceView api={api} version={version} today={books.today} />}
+          {screen === 'charts' && <ChartsView api={api} accounts={books.accounts} version={version} today={books.today} />}
           </>
         )}
       </main>
