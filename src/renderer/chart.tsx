@@ -83,7 +83,7 @@ function chartConfiguration(props: ChartProps): ChartConfiguration<'line' | 'bar
       color: TEXT_COLOUR,
       scales: {
         x: { title: axisTitle(props.categoryTitle), ticks: { color: TEXT_COLOUR, autoSkipPadding: 8 }, grid: { display: false } },
-        y: { title: axisTitle(props.valueTitle), ticks: { color: TEXT_COLOUR, callback: (value) => formatTick(Number(value)) }, grid: { color: (context) => (context.tick.value === 0 ? ZERO_LINE_COLOUR : GRID_COLOUR) } },
+        y: { grace: '5%', title: axisTitle(props.valueTitle), ticks: { color: TEXT_COLOUR, callback: (value) => formatTick(Number(value)) }, grid: { color: (context) => (context.tick.value === 0 ? ZERO_LINE_COLOUR : GRID_COLOUR) } },
       },
       plugins: {
         // In the order the series were given (chart.js would put lines drawn over bars first).
@@ -97,7 +97,7 @@ function chartConfiguration(props: ChartProps): ChartConfiguration<'line' | 'bar
 function datasetOf(kind: ChartProps['kind'], series: ChartSeries, index: number): ChartDataset<'line' | 'bar', number[]> {
   const colour = CHART_COLOURS[(series.colour ?? index) % CHART_COLOURS.length]!;
   if (kind === 'bar' && !series.asLine) {
-    return { type: 'bar', label: series.label, data: [...series.values], backgroundColor: colour, borderColor: colour, borderWidth: 0, pointStyle: 'rect', order: 2 };
+    return { type: 'bar', label: series.label, data: [...series.values], backgroundColor: colour, borderColor: colour, borderWidth: 0, pointStyle: 'rect', maxBarThickness: 56, order: 2 };
   }
   return {
     type: 'line', label: series.label, data: [...series.values], borderColor: colour, backgroundColor: colour, borderWidth: 2.5,

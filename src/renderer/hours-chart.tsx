@@ -20,7 +20,7 @@ export function HoursChart({ api, version }: { api: BookApi; version: number }) 
         description={`Bar chart of hours exchanged in ${rows.length} month${rows.length === 1 ? '' : 's'} from ${rows[0]!.month} to ${rows[rows.length - 1]!.month}; the busiest was ${busiest.month} with ${busiest.hours} hours. The table below has every figure.`}
         // Whole minutes, drawn in hours; the tooltip and the table show them as H:MM.
         series={[{ label: 'Hours exchanged', values: rows.map((row) => row.minutes / 60), shown: rows.map((row) => `${row.hours} in ${row.exchanges} exchange${row.exchanges === 1 ? '' : 's'}`) }]}
-        formatTick={(hours) => `${hours} h`}
+        formatTick={hoursAndMinutes}
       />
       <table className="report" aria-label="Hours by month">
         <thead><tr><th scope="col">Month</th><th scope="col" className="amount">Hours</th><th scope="col" className="amount">Exchanges</th></tr></thead>
@@ -31,4 +31,10 @@ export function HoursChart({ api, version }: { api: BookApi; version: number }) 
       <p className="help">Counted exchanges by the date the hours were given; reversed exchanges and their reversals are left out.</p>
     </>
   );
+}
+
+/** A grid line's hours as H:MM, the way the table writes durations. */
+function hoursAndMinutes(hours: number): string {
+  const minutes = Math.round(Math.abs(hours) * 60);
+  return `${hours < 0 ? '-' : ''}${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
+import { canvasPaint } from '../helpers/canvas-paint.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 import { createRandom } from '../helpers/generate-journal.js';
 import { startUi } from '../helpers/ui-server.js';
@@ -83,27 +84,6 @@ function oracleFigure(column: ToolColumn | undefined, commodity: string): string
 async function tableCells(page: Page, name: string): Promise<string[][]> {
   const rows = await page.getByRole('table', { name }).locator('tr').all();
   return Promise.all(rows.map(async (row) => (await row.locator('th, td').allInnerTexts()).map((cell) => cell.trim())));
-}
-
-interface CanvasPaint { readonly name: string; readonly width: number; readonly painted: number; readonly colours: Record<string, number> }
-
-/** What each chart canvas holds: pixels drawn at all, and pixels of exactly each series colour. */
-async function canvasPaint(page: Page, colours: readonly string[]): Promise<CanvasPaint[]> {
-  return page.evaluate(`(() => {
-    const wanted = ${JSON.stringify(colours)};
-    return [...document.querySelectorAll('canvas')].map((canvas) => {
-      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      const colours = Object.fromEntries(wanted.map((colour) => [colour, 0]));
-      let painted = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] === 0) continue;
-        painted += 1;
-        const hex = '#' + [data[i], data[i + 1], data[i + 2]].map((value) => value.toString(16).padStart(2, '0')).join('');
-        if (data[i + 3] === 255 && hex in colours) colours[hex] += 1;
-      }
-      return { name: canvas.getAttribute('aria-label'), width: canvas.width, painted, colours };
-    });
-  })()`) as Promise<CanvasPaint[]>;
 }
 
 async function tabTo(page: Page, test: string, limit = 60): Promise<void> {
