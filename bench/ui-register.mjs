@@ -84,7 +84,7 @@ export async function runUiRegisterBench({ transactions = DEFAULT_TRANSACTIONS, 
 }
 
 /** A data folder holding the generated book (imported once), and the top-level account with the most postings. */
-function prepareBooks({ transactions, seed, log }) {
+export function prepareBooks({ transactions, seed, log }) {
   const folder = defaultFolder({ transactions, seed });
   const journal = join(folder, 'book.journal');
   if (!existsSync(journal)) writeBook({ transactions, seed, out: folder });
@@ -107,7 +107,7 @@ function prepareBooks({ transactions, seed, log }) {
   return { dataDir, account, postings };
 }
 
-function startUi(dataDir, env) {
+export function startUi(dataDir, env) {
   const child = spawn(NODE, [CLI, '--data', dataDir, 'ui'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { type AccountName } from '../account.js';
+import { type AccountName, accountAndAncestors } from '../account.js';
 import { type Amount, MixedAmount } from '../amount.js';
 import { assert, TallystickError } from '../errors.js';
 import { type AmountList, type DateRangeOptions, aggregatePostings } from './aggregate.js';
@@ -39,23 +39,27 @@ export interface BalancesOverTime {
 export function balancesOverTime(input: ReportInput, options: BalancesOverTimeOptions): BalancesOverTime {
   checkAccounts(options.accounts);
   const chosen = new Set(options.accounts);
-  const ownerOf = (account: AccountName): AccountName | undefined => {
-    // Chosen accounts may nest (Assets and Assets:Bank); each posting counts for every chosen ancestor.
-    for (let name: string = account; ; name = name.slice(0, name.lastIndexOf(':'))) {
-      if (chosen.has(name as AccountName)) return name as AccountName;
-      if (!name.includes(':')) return undefined;
+  // Asked once per posting, of a few hundred names at most: remembered per name.
+  const charted = new Map<AccountName, boolean>();
+  const isCharted = (account: AccountName): boolean => {
+    let answer = charted.get(account);
+    if (answer === undefined) {
+      answer = accountAndAncestors(account).some((name) => chosen.has(name));
+      charted.set(account, answer);
     }
+    return answer;
   };
   const aggregation = aggregatePostings(input.postings, {
     ...(options.begin ? { begin: options.begin } : {}),
     ...(options.end ? { end: options.end } : {}),
     interval: 'monthly',
     accumulation: 'historical',
-    include: (account) => ownerOf(account) !== undefined,
+    include: isCharted,
   });
   checkMonths(aggregation.periods.length);
   const width = aggregation.periods.length;
   const sums = new Map(options.accounts.map((account) => [account, Array.from({ length: width }, () => new MixedAmount())]));
+  // Chosen accounts may nest (Assets and Assets:Bank): each account's columns count for every chosen ancestor.
   for (const [account, columns] of aggregation.columns) {
     for (const [target, totals] of sums) {
       if (account !== target && !account.startsWith(`${target}:`)) continue;
