@@ -5,11 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateJournal } from '../../../../test/helpers/generate-journal.js';
 import { type ToolColumn, hledgerHistoricalByMonth, hledgerIncomeStatementByMonth } from '../../../../test/oracles/hledger.js';
 import { type AccountName } from '../account.js';
+import { MixedAmount } from '../amount.js';
 import { type IsoDate } from '../date.js';
 import { TallystickError } from '../errors.js';
 import { parseJournal } from '../formats/journal/parse-journal.js';
 import { type AmountList } from './aggregate.js';
 import { MAX_CHART_ACCOUNTS, balancesOverTime, incomeExpensesByMonth } from './chart-series.js';
+import { incomeStatementReport } from './financial-statements.js';
 import { type ReportInput, type ReportPosting } from './report-input.js';
 
 /*
@@ -129,6 +131,16 @@ describe('chart series against hledger', () => {
     expect(await expectBalancesMatch(file, input, accounts, { begin: '2023-06-10' as IsoDate, end: '2024-03-01' as IsoDate })).toBe(4 * 9);
     expect(await expectIncomeStatementMatches(file, input, {})).toBe(24);
     expect(await expectIncomeStatementMatches(file, input, { begin: '2024-01-01' as IsoDate })).toBe(12);
+    // The statement's own monthly columns as a second auditor, with ranges that cut months in half.
+    for (const range of [{}, { begin: '2023-03-15' as IsoDate }, { end: '2024-02-10' as IsoDate }, { begin: '2023-02-01' as IsoDate, end: '2023-02-02' as IsoDate }]) {
+      const statement = incomeStatementReport(input, { ...range, interval: 'monthly' });
+      const months = incomeExpensesByMonth(input, range).months;
+      expect(months.map((month) => month.period.label)).toEqual(statement.periods.map((period) => period.label));
+      months.forEach((month, index) => {
+        expect(column(month.expenses)).toEqual(column(statement.sections[1].totals.amounts[index]!));
+        expect(column(month.net)).toEqual(column(MixedAmount.of(statement.net.amounts[index]!).negate().amounts()));
+      });
+    }
   }, 60_000);
 
   it('refuses no accounts, too many, the same one twice and too many months, with the fix in words', () => {
