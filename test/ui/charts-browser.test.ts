@@ -86,6 +86,29 @@ async function tableCells(page: Page, name: string): Promise<string[][]> {
   return Promise.all(rows.map(async (row) => (await row.locator('th, td').allInnerTexts()).map((cell) => cell.trim())));
 }
 
+/**
+ * Income-colour pixels of the bar chart whose description contains `words`, counted in the page on each
+ * animation frame from the first that shows any, for a second: one value when nothing moves.
+ */
+function sampleFrames(page: Page, words: string): Promise<number[]> {
+  return page.evaluate(`new Promise((resolve) => {
+    const samples = [];
+    const started = performance.now();
+    const step = () => {
+      const canvas = [...document.querySelectorAll('canvas')].find((item) => item.getAttribute('aria-label').startsWith('Bar chart') && item.getAttribute('aria-label').includes(${JSON.stringify(words)}));
+      if (canvas) {
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] === 0x24 && data[i + 1] === 0x45 && data[i + 2] === 0x3a && data[i + 3] === 255) count += 1;
+        if (count > 0 || samples.length > 0) samples.push(count);
+      }
+      if (samples.length >= 30 || performance.now() - started > 15000) resolve(samples);
+      else requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  })`) as Promise<number[]>;
+}
+
 async function tabTo(page: Page, test: string, limit = 60): Promise<void> {
   for (let step = 0; step < limit; step += 1) {
     await page.keyboard.press('Tab');
@@ -186,12 +209,15 @@ describe('the Charts screen in a browser', () => {
     await page.keyboard.press('End');
     await page.getByLabel('From', { exact: true }).waitFor();
     await page.getByLabel('From', { exact: true }).fill('2024-04-01');
+    const framesSampled = sampleFrames(page, 'for each month from 2024-04 to 2024-09');
     await page.getByLabel('Through', { exact: true }).fill('2024-09-30');
     await expect.poll(async () => (await tableCells(page, 'Income and expenses by month')).length).toBe(7);
     await expect.poll(async () => (await tableCells(page, 'Balances at the end of each month')).length).toBe(7);
     expect(await expectBalancesMatchHledger(page, { begin: '2024-04-01', end: '2024-10-01' })).toBe(2 * 6);
     expect(await expectIncomeMatchesHledger(page, { begin: '2024-04-01', end: '2024-10-01' })).toBe(6);
     await page.getByRole('img', { name: /^Bar chart of income and expenses in USD for each month from 2024-04 to 2024-09/u }).waitFor();
+    // Reduced motion asked for: the bars are drawn whole at once, so every frame from the first shows the same bars.
+    expect(new Set(await framesSampled).size, 'income bars painted per frame').toBe(1);
     await page.screenshot({ path: join(artifacts, 'charts-4-chosen-period.png'), fullPage: true });
 
     expect(await page.evaluate('window.cspViolations ?? []')).toEqual([]);
