@@ -87,7 +87,7 @@ function chartConfiguration(props: ChartProps): ChartConfiguration<'line' | 'bar
       },
       plugins: {
         // In the order the series were given (chart.js would put lines drawn over bars first).
-        legend: { position: 'top', labels: { color: TEXT_COLOUR, usePointStyle: true, font: { size: 13 }, sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0) } },
+        legend: { position: 'top', labels: { color: TEXT_COLOUR, usePointStyle: true, boxWidth: 9, boxHeight: 9, font: { size: 13 }, sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0) } },
         tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${props.series[item.datasetIndex]?.shown[item.dataIndex] ?? ''}` } },
       },
     },
