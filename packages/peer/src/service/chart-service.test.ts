@@ -80,4 +80,16 @@ describe('chart service', () => {
     expect(failure(await service.incomeExpenses({ from: '1900-01-01', through: '2024-01-01' }))).toMatch(/^chart_period_too_long: The period covers 1489 months; a chart shows at most 600/u);
     expect(value(await service.overview()).transactionCount).toBe(4);
   });
+
+  it('keeps commodities apart: one line per account and commodity, one income chart per commodity', async () => {
+    await cli('add', '--date', '2024-03-20', '--description', 'Market in France', '--posting', 'Assets:Cash  80.00 EUR', '--posting', 'Income:Bread');
+    const balances = value(await service.balancesOverTime({ accounts: ['Assets'], from: '2024-03-01', through: '2024-03-31' }));
+    expect(balances.lines.map((line) => [line.account, line.commodity, line.figures.map((figure) => figure.shown)])).toEqual([
+      ['Assets', 'EUR', ['80.00 EUR']], ['Assets', 'USD', ['1590.50 USD']],
+    ]);
+    const income = value(await service.incomeExpenses({ from: '2024-03-01', through: '2024-03-31' }));
+    expect(income.commodities.map((entry) => [entry.commodity, entry.months.map((month) => [month.month, month.income.shown, month.net.shown])])).toEqual([
+      ['EUR', [['2024-03', '80.00 EUR', '80.00 EUR']]], ['USD', [['2024-03', '310.50 USD', '310.50 USD']]],
+    ]);
+  });
 });
