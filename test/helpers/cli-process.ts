@@ -18,11 +18,13 @@ export class CliProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly listeners = new Set<() => void>();
 
-  constructor(dataDir: string, args: readonly string[], passphrase: string) {
+  /** `prefix`: a command that runs the process, e.g. `ip netns exec NAME` to run it in a network namespace. */
+  constructor(dataDir: string, args: readonly string[], passphrase: string, options: { prefix?: readonly string[] } = {}) {
     const env: NodeJS.ProcessEnv = { ...process.env, TALLYSTICK_PASSPHRASE: passphrase };
     delete env.TALLYSTICK_DATA;
     delete env.TALLYSTICK_COOP;
-    this.child = spawn(NODE, [LAUNCHER, '--data', dataDir, ...args], { env, cwd: REPO_ROOT });
+    const command = [...(options.prefix ?? []), NODE, LAUNCHER, '--data', dataDir, ...args];
+    this.child = spawn(command[0]!, command.slice(1), { env, cwd: REPO_ROOT });
     const take = (chunk: Buffer) => { this.output += chunk.toString('utf8'); for (const listener of this.listeners) listener(); };
     this.child.stdout.on('data', take);
     this.child.stderr.on('data', take);

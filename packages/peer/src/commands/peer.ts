@@ -31,11 +31,11 @@ export async function peerCommand(context: CommandContext, options: PeerOptions)
   let peer: CoopPeer;
   const onFederationChanged = federationServer(context, signer, () => peer);
   try {
-    peer = await startPeer(context, folder, signer, { listen, mdns: options.mdns === true, reconnect: true, log, onFederationChanged });
+    peer = await startPeer(context, folder, signer, { listen, mdns: options.mdns === true, reconnect: true, relay: true, log, onFederationChanged });
   } catch (error) {
     if (remembered === undefined || !/EADDRINUSE|listen/iu.test(String((error as Error).message))) throw error;
     warn(context, `tallystick: the ports of the last run are taken (${(error as Error).message}); listening on new ones`);
-    peer = await startPeer(context, folder, signer, { listen: DEFAULT_LISTEN, mdns: options.mdns === true, reconnect: true, log, onFederationChanged });
+    peer = await startPeer(context, folder, signer, { listen: DEFAULT_LISTEN, mdns: options.mdns === true, reconnect: true, relay: true, log, onFederationChanged });
   }
   await rememberListen(folder, listen, peer.addresses());
   // Payments that arrived while it was down are answered now, not at the next change.
@@ -146,7 +146,7 @@ async function dialTargets(peer: CoopPeer, connect: readonly string[]): Promise<
 
 export async function startPeer(
   context: CommandContext, folder: DataFolder, signer: Awaited<ReturnType<typeof unlockSigner>>,
-  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
+  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; relay?: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
 ): Promise<CoopPeer> {
   const { CoopPeer } = await import('@tallystick/sync/network');
   const { onFederationChanged, ...rest } = options;

@@ -25,6 +25,8 @@ export interface CoopPeerOptions {
   /** Addresses to listen on (TCP, `/ws` for WebSockets); none: only dial out (a one-shot sync). */
   readonly listen?: readonly string[];
   readonly mdns?: boolean;
+  /** Relay (circuit relay v2) for the members' devices behind NAT and their browsers: an always-on peer's job. */
+  readonly relay?: boolean;
   /** Keep dialling the known peers that are active member devices (default: true). */
   readonly reconnect?: boolean;
   readonly reconnectIntervalMs?: number;
@@ -86,7 +88,7 @@ export class CoopPeer {
     const node = await createSyncNode({
       privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId),
       onRefused: (peerId, direction) => { late.peer?.refused(peerId, direction); },
-      listenAddresses: [...(options.listen ?? [])], mdns: options.mdns ?? false, start: false,
+      listenAddresses: [...(options.listen ?? [])], mdns: options.mdns ?? false, relay: options.relay ?? false, start: false,
     });
     const adapter = new Libp2pNetworkAdapter(node, {
       isAllowedPeer: (peerId) => gate.allows(peerId),
@@ -158,6 +160,15 @@ export class CoopPeer {
   }
 
   private wire(): void {
+    // An address learnt later (a relay slot, a WebRTC address through it) is told as it appears.
+    const told = new Set(this.addresses());
+    this.node.addEventListener('self:peer:update', () => {
+      const fresh = this.addresses().filter((address) => !told.has(address));
+      for (const address of fresh) told.add(address);
+      if (fresh.length === 0 || this.stopped) return;
+      this.options.log({ type: 'listening', addresses: fresh });
+      this.scheduleStatus(); // `tallystick invite` reads the addresses from the status file
+    });
     this.node.addEventListener('peer:identify', (event: CustomEvent<IdentifyResult>) => {
       const peerId = event.detail.peerId.toString();
       const decision = this.gate.check(peerId);

@@ -95,6 +95,8 @@ export class Libp2pNetworkAdapter extends NetworkAdapter {
 
   private openStream(connection: Connection): void {
     if (connection.direction !== "outbound" || connection.status !== "open") return;
+    // A relayed connection is limited in time and bytes: it carries the WebRTC handshake, not the books.
+    if (connection.limits !== undefined) return;
     const remote = connection.remotePeer.toString();
     if (!this.options.isAllowedPeer(remote)) return;
     connection.newStream(SYNC_PROTOCOL).then(

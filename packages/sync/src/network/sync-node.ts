@@ -1,9 +1,11 @@
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
+import { circuitRelayServer, circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { mdns } from "@libp2p/mdns";
 import { tcp } from "@libp2p/tcp";
+import { webRTC } from "@libp2p/webrtc";
 import { webSockets } from "@libp2p/websockets";
 import { createLibp2p } from "libp2p";
 
@@ -15,8 +17,19 @@ export interface SyncNodeOptions {
   isAllowedPeer: (peerId: string) => boolean;
   /** Told of every refusal, with the direction, so the caller can log why. */
   onRefused?: (peerId: string, direction: "inbound" | "outbound") => void;
-  /** TCP (`/ip4/…/tcp/N`) and WebSocket (`/ip4/…/tcp/N/ws`) addresses; default one TCP port on 127.0.0.1. */
+  /**
+   * TCP (`/ip4/…/tcp/N`) and WebSocket (`/ip4/…/tcp/N/ws`) addresses; default one TCP port on 127.0.0.1.
+   * A device behind NAT adds `/p2p-circuit` (take a slot on a connected member's relay) and `/webrtc`
+   * (accept WebRTC connections signalled through that relay).
+   */
   listenAddresses?: string[];
+  /** Relay for member devices behind NAT and for browsers (circuit relay v2); the gate still decides who. */
+  relay?: boolean;
+  /**
+   * STUN/TURN servers for WebRTC (`stun:host:port`). Default none: libp2p's default names public STUN
+   * servers of third parties, which a co-op's peers would then contact without being asked.
+   */
+  iceServers?: string[];
   privateKey?: PrivateKey;
   /** Discover peers on the LAN by mDNS (multicast on every interface: off unless asked). */
   mdns?: boolean;
@@ -24,11 +37,16 @@ export interface SyncNodeOptions {
   start?: boolean;
 }
 
+/** A co-op has a handful of devices behind NAT per always-on peer; the relay holds at most this many slots. */
+const MAXIMUM_RELAY_RESERVATIONS = 64;
+
 /**
- * A libp2p node for syncing: TCP and WebSockets, noise, yamux, identify, optionally mDNS. A refused peer
- * is turned away right after the noise handshake, before any protocol runs, in both directions. Note that
- * the refused dialler still sees its dial "succeed" for a moment (noise completes first), so a successful
- * dial does not mean it was accepted.
+ * A libp2p node for syncing: TCP, WebSockets and WebRTC (signalled through a circuit relay), noise, yamux,
+ * identify, optionally mDNS and a relay server. A refused peer is turned away right after the noise
+ * handshake, before any protocol runs, in both directions; so the relay server only ever serves admitted
+ * peers: only member devices hold a reservation or are relayed to. Note that the refused dialler still
+ * sees its dial "succeed" for a moment (noise completes first), so a successful dial does not mean it was
+ * accepted.
  */
 export async function createSyncNode(options: SyncNodeOptions): Promise<Libp2p> {
   const refuses = (direction: "inbound" | "outbound") => (peerId: PeerId): boolean => {
@@ -37,15 +55,19 @@ export async function createSyncNode(options: SyncNodeOptions): Promise<Libp2p> 
     return true;
   };
   const peerDiscovery = options.mdns === true ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 10_000 })] : [];
+  const relay = options.relay === true ? { relay: circuitRelayServer({ reservations: { maxReservations: MAXIMUM_RELAY_RESERVATIONS } }) } : {};
   return createLibp2p({
     ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
     start: options.start ?? true,
     addresses: { listen: options.listenAddresses ?? ["/ip4/127.0.0.1/tcp/0"] },
-    transports: [tcp(), webSockets()],
+    transports: [
+      tcp(), webSockets(), circuitRelayTransport(),
+      webRTC({ rtcConfiguration: { iceServers: (options.iceServers ?? []).map((urls) => ({ urls })) } }),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    services: { identify: identify() },
+    services: { identify: identify(), ...relay },
     // libp2p refuses a host's 6th connection in a second; processes on this machine (the CLI's one-shot
     // syncs next to a running peer, tests) are exempt. Every connection still passes the gate below.
     connectionManager: { allow: ["/ip4/127.0.0.0/ipcidr/8", "/ip6/::1/ipcidr/128"] },
