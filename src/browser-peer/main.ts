@@ -95,13 +95,13 @@ class PagePeer {
         try {
           await this.node.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) });
           if (await this.channelOpens(address)) return;
-          reasons.push('it closed the connection right after the handshake, as a peer does with a device that is not an active device of a member');
+          reasons.push(NOT_ON_ROSTER);
         } catch (error) {
-          reasons.push(describeError(error));
+          reasons.push(plainReason(describeError(error)));
         }
       }
       state.refusedBy = reasons;
-      show(`Not admitted yet by ${this.invite.name}'s peers (${reasons[0] ?? 'no address'}). Ask a member to run: tallystick propose add-member YOUR-NAME --device ${this.signer.publicKey} — trying again in ${RETRY_MS / 1000} s.`);
+      show(`Not admitted yet by ${this.invite.name}'s peers: ${reasons[0] ?? 'the invite names no address'}. Ask a member to run: tallystick propose add-member YOUR-NAME --device ${this.signer.publicKey} — trying again in ${RETRY_MS / 1000} s.`);
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
   }
@@ -174,6 +174,14 @@ class PagePeer {
     element('transactions').replaceChildren(...state.transactions.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
     show(`In sync with ${book.coopName}: ${book.transactions.length} transactions, ${this.roster.members.filter((member) => !member.removed).length} members.`);
   }
+}
+
+const NOT_ON_ROSTER = 'their peer hung up right after the handshake, as it does with a device that is not on the co-op\'s roster';
+
+/** A refusal reads as one (the remote closes right after noise); anything else is "could not reach". */
+function plainReason(technical: string): string {
+  if (/UnexpectedEOF|Unexpected EOF|EncryptionFailed|StreamReset|ConnectionClosed|MuxerClosed|unexpected end/iu.test(technical)) return NOT_ON_ROSTER;
+  return `their peer could not be reached (${technical})`;
 }
 
 /** A dial fails with an Error, an AggregateError of one per address, or a WebSocket's bare error Event. */
