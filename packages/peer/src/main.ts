@@ -251,7 +251,7 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .action(async (options) => (await import('./commands/clear.js')).clearPlanCommand(context(), options));
 
   program.command('peer').description('run this device\'s peer: listen, dial, discover, and keep the co-op\'s documents in sync with its members until Ctrl-C')
-    .option('--listen <multiaddr>', 'where to listen, like /ip4/0.0.0.0/tcp/4001 or /ip4/0.0.0.0/tcp/4002/ws; repeat (default: the ports of the last run, else any free TCP and WebSocket port)', collect, [])
+    .option('--listen <multiaddr>', 'where to listen, like /ip4/0.0.0.0/tcp/4001 or /ip4/0.0.0.0/tcp/4002/ws; behind NAT: /p2p-circuit and /webrtc (a slot on the --connect peer\'s relay, and WebRTC through it); repeat (default: the ports of the last run, else any free TCP and WebSocket port)', collect, [])
     .option('--connect <multiaddr>', 'a member\'s peer to dial (the address its `tallystick peer` prints); repeat', collect, [])
     .option('--mdns', 'find the co-op\'s peers on the local network by mDNS')
     .option('--stop', 'stop the peer running on this data folder (it saves what it received first) and wait for it to exit')
