@@ -102,7 +102,9 @@ export async function syncCommand(context: CommandContext, options: SyncOptions)
   const folder = await openFolder(context);
   await refuseSecondPeer(folder, 'sync besides it');
   const signer = await unlockSigner(context, folder);
-  const peer = await startPeer(context, folder, signer, { listen: [], mdns: false, reconnect: false, log: eventPrinter(context) });
+  // A target reached through a relay needs the WebRTC and relay transports (loaded only then: they cost seconds).
+  const throughRelay = options.connect.some((address) => /\/p2p-circuit|\/webrtc/u.test(address));
+  const peer = await startPeer(context, folder, signer, { listen: [], mdns: false, reconnect: false, ...(throughRelay ? { webrtc: true } : {}), log: eventPrinter(context) });
   try {
     const outcomes = await dialTargets(peer, options.connect);
     const accepted = outcomes.filter((outcome): outcome is Extract<DialOutcome, { ok: true }> => outcome.ok);
@@ -146,7 +148,7 @@ async function dialTargets(peer: CoopPeer, connect: readonly string[]): Promise<
 
 export async function startPeer(
   context: CommandContext, folder: DataFolder, signer: Awaited<ReturnType<typeof unlockSigner>>,
-  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; relay?: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
+  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; relay?: boolean; webrtc?: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
 ): Promise<CoopPeer> {
   const { CoopPeer } = await import('@tallystick/sync/network');
   const { onFederationChanged, ...rest } = options;

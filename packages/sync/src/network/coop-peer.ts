@@ -27,6 +27,8 @@ export interface CoopPeerOptions {
   readonly mdns?: boolean;
   /** Relay (circuit relay v2) for the members' devices behind NAT and their browsers: an always-on peer's job. */
   readonly relay?: boolean;
+  /** WebRTC and relayed connections; default: when relaying, listening through a relay, or a known peer needs it. */
+  readonly webrtc?: boolean;
   /** Keep dialling the known peers that are active member devices (default: true). */
   readonly reconnect?: boolean;
   readonly reconnectIntervalMs?: number;
@@ -85,10 +87,13 @@ export class CoopPeer {
     const gate = new RosterGate(folder.config.coops[coopId]!.name);
     // The node and the replicator report to the peer, which needs them to exist first.
     const late: { peer?: CoopPeer } = {};
+    const known = await KnownPeers.load(networkPaths(folder).knownPeers);
+    const viaRelay = (address: string) => address.includes('/p2p-circuit') || address.includes('/webrtc');
+    const webrtc = options.webrtc ?? (options.relay === true || (options.listen ?? []).some(viaRelay) || known.all().some((peer) => peer.addresses.some(viaRelay)));
     const node = await createSyncNode({
       privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId),
       onRefused: (peerId, direction) => { late.peer?.refused(peerId, direction); },
-      listenAddresses: [...(options.listen ?? [])], mdns: options.mdns ?? false, relay: options.relay ?? false, start: false,
+      listenAddresses: [...(options.listen ?? [])], mdns: options.mdns ?? false, relay: options.relay ?? false, webrtc, start: false,
     });
     const adapter = new Libp2pNetworkAdapter(node, {
       isAllowedPeer: (peerId) => gate.allows(peerId),
@@ -101,7 +106,6 @@ export class CoopPeer {
       await node.stop();
       throw error;
     }
-    const known = await KnownPeers.load(networkPaths(folder).knownPeers);
     const replicator = new CoopReplicator(store, node, gate, adapter, { ...options.replicator, log: (event) => { late.peer?.replicated(event); } });
     const peer = new CoopPeer(node, store, replicator, gate, known, adapter, options);
     late.peer = peer;

@@ -1,11 +1,9 @@
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { circuitRelayServer, circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { mdns } from "@libp2p/mdns";
 import { tcp } from "@libp2p/tcp";
-import { webRTC } from "@libp2p/webrtc";
 import { webSockets } from "@libp2p/websockets";
 import { createLibp2p } from "libp2p";
 
@@ -25,6 +23,11 @@ export interface SyncNodeOptions {
   listenAddresses?: string[];
   /** Relay for member devices behind NAT and for browsers (circuit relay v2); the gate still decides who. */
   relay?: boolean;
+  /**
+   * Dial and accept WebRTC and relayed connections (default false). Loaded only when asked: the WebRTC
+   * module (node-datachannel, x509) adds 0.5–2 s to the start of every one-shot command that dials.
+   */
+  webrtc?: boolean;
   /**
    * STUN/TURN servers for WebRTC (`stun:host:port`). Default none: libp2p's default names public STUN
    * servers of third parties, which a co-op's peers would then contact without being asked.
@@ -55,15 +58,17 @@ export async function createSyncNode(options: SyncNodeOptions): Promise<Libp2p> 
     return true;
   };
   const peerDiscovery = options.mdns === true ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 10_000 })] : [];
-  const relay = options.relay === true ? { relay: circuitRelayServer({ reservations: { maxReservations: MAXIMUM_RELAY_RESERVATIONS } }) } : {};
+  const relayModule = options.relay === true || options.webrtc === true ? await import("@libp2p/circuit-relay-v2") : undefined;
+  const relay = options.relay === true ? { relay: relayModule!.circuitRelayServer({ reservations: { maxReservations: MAXIMUM_RELAY_RESERVATIONS } }) } : {};
+  const webrtc = options.webrtc === true ? [
+    relayModule!.circuitRelayTransport(),
+    (await import("@libp2p/webrtc")).webRTC({ rtcConfiguration: { iceServers: (options.iceServers ?? []).map((urls) => ({ urls })) } }),
+  ] : [];
   return createLibp2p({
     ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
     start: options.start ?? true,
     addresses: { listen: options.listenAddresses ?? ["/ip4/127.0.0.1/tcp/0"] },
-    transports: [
-      tcp(), webSockets(), circuitRelayTransport(),
-      webRTC({ rtcConfiguration: { iceServers: (options.iceServers ?? []).map((urls) => ({ urls })) } }),
-    ],
+    transports: [tcp(), webSockets(), ...webrtc],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
