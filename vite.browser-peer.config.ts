@@ -17,7 +17,8 @@ export default defineConfig({
     ],
   },
   build: {
-    outDir: resolve(import.meta.dirname, 'out/browser-peer'),
+    // Not under out/: electron-vite empties out/ whenever the app is built, as other browser tests do meanwhile.
+    outDir: resolve(import.meta.dirname, 'dist/browser-peer'),
     emptyOutDir: true,
     target: 'es2023',
   },

@@ -25,7 +25,7 @@ const IN_NAMESPACE = ['ip', 'netns', 'exec', NAMESPACE];
 const NAMESPACE_ADDRESS = '198.51.100.1';
 // Served by playwright's routing (no server): Chromium fetches nothing over the network for the page itself.
 const PAGE_ORIGIN = 'http://localhost:8790';
-const PAGE_DIRECTORY = join(REPO_ROOT, 'out', 'browser-peer');
+const PAGE_DIRECTORY = join(REPO_ROOT, 'dist', 'browser-peer');
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
