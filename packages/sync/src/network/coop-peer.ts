@@ -27,7 +27,7 @@ export interface CoopPeerOptions {
   readonly mdns?: boolean;
   /** Relay (circuit relay v2) for the members' devices behind NAT and their browsers: an always-on peer's job. */
   readonly relay?: boolean;
-  /** WebRTC and relayed connections; default: when relaying, listening through a relay, or a known peer needs it. */
+  /** WebRTC and relayed connections; default: when listening through a relay, or a known peer is reached through one. */
   readonly webrtc?: boolean;
   /** Keep dialling the known peers that are active member devices (default: true). */
   readonly reconnect?: boolean;
@@ -89,7 +89,8 @@ export class CoopPeer {
     const late: { peer?: CoopPeer } = {};
     const known = await KnownPeers.load(networkPaths(folder).knownPeers);
     const viaRelay = (address: string) => address.includes('/p2p-circuit') || address.includes('/webrtc');
-    const webrtc = options.webrtc ?? (options.relay === true || (options.listen ?? []).some(viaRelay) || known.all().some((peer) => peer.addresses.some(viaRelay)));
+    // A relay server needs neither: it only passes the limited connections that signal WebRTC.
+    const webrtc = options.webrtc ?? ((options.listen ?? []).some(viaRelay) || known.all().some((peer) => peer.addresses.some(viaRelay)));
     const node = await createSyncNode({
       privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId),
       onRefused: (peerId, direction) => { late.peer?.refused(peerId, direction); },
