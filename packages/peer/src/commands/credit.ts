@@ -41,8 +41,9 @@ export async function creditLinesCommand(context: CommandContext, options: { jso
 /**
  * What one co-op sees: the lines, debts, payments and clearings it is party to, by co-op name. Lists of
  * co-ops are in name order: co-op ids are random, so id order would change from one federation to another.
+ * `credit lines` prints it; the app's Federation area answers from it.
  */
-function linesOf(federation: Federation, me: CoopId) {
+export function linesOf(federation: Federation, me: CoopId) {
   const byNames = <T extends { debtor: string; creditor: string }>(rows: T[]) => rows.sort((a, b) => compareNames(a.debtor, b.debtor) || compareNames(a.creditor, b.creditor));
   const scale = federation.unit.scale;
   const name = (coop: string) => nameOf(federation, coop);

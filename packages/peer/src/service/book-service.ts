@@ -18,6 +18,7 @@ import {
   type ReportPeriod, describeFailure, readFoundCoopInput, readImportInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
+import { createFederationService } from './federation-service.js';
 import { createTimebankService } from './timebank-service.js';
 import { createChartService } from './chart-service.js';
 import type {
@@ -57,6 +58,7 @@ export function createBookService(options: BookServiceOptions): BookApi {
   return {
     ...createTimebankService({ answer: (work) => answer(log, work), serially, context }),
     ...createChartService({ answer: (work) => answer(log, work), read }),
+    ...createFederationService({ answer: (work) => answer(log, work), serially, context }),
     overview: () => answer(log, async (): Promise<Overview> => {
       const view = await read();
       const passphrase = options.env.TALLYSTICK_PASSPHRASE;

@@ -519,6 +519,174 @@ export interface IncomeExpenses {
   readonly commodities: readonly { readonly commodity: string; readonly months: readonly IncomeExpensesMonth[] }[];
 }
 
+/** Which federation a Federation screen reads or writes; the first by name when left out. */
+export interface FederationRequest {
+  readonly federation?: string;
+}
+
+/** One credit line this co-op is party to; amounts in the federation's unit at its decimal places. */
+export interface CreditLineView {
+  /** extended: this co-op lets `debtor` owe it; received: `creditor` lets this co-op owe it. */
+  readonly direction: 'extended' | 'received';
+  readonly creditor: string;
+  readonly debtor: string;
+  readonly limit: string;
+  /** What the debtor owes the creditor now. */
+  readonly used: string;
+  /** What the debtor may still come to owe: the limit less what is owed and what accepted payments hold. */
+  readonly available: string;
+  /** Held for payments accepted on this line and not settled yet ("0.00" mostly). */
+  readonly held: string;
+  /** Used as a whole percentage of the limit, rounded down, 0 to 100: for meters and the chart only. */
+  readonly usedPercent: number;
+}
+
+export interface FederationCoopView {
+  readonly name: string;
+  readonly status: 'invited' | 'member';
+  /** This data folder's co-op. */
+  readonly here: boolean;
+}
+
+export interface FederationState {
+  readonly name: string;
+  /** The unit of account, like "USD", and its decimal places. */
+  readonly unit: string;
+  readonly scale: number;
+  /** This co-op has joined (an invited co-op may read but not pay). */
+  readonly joined: boolean;
+  readonly coops: readonly FederationCoopView[];
+  /** Lines this co-op extended, then lines extended to it, each by the other co-op's name. */
+  readonly lines: readonly CreditLineView[];
+  readonly debts: readonly { readonly debtor: string; readonly creditor: string; readonly amount: string }[];
+  /** Member co-ops other than this one: whom it can pay. */
+  readonly payees: readonly string[];
+  /** Payments this co-op is asked to accept, and clearings it is asked to consent to. */
+  readonly paymentsWaiting: number;
+  readonly clearingsWaiting: number;
+  /** Federation entries that do not count (unsigned, tampered or not allowed). */
+  readonly rejectedCount: number;
+}
+
+export interface FederationOverview {
+  /** This data folder's co-op. */
+  readonly coop: string;
+  /** Every federation this data folder holds, by name. */
+  readonly federations: readonly string[];
+  /** The federation asked for (or the first); absent when the co-op belongs to none. */
+  readonly current?: FederationState;
+}
+
+export interface FederationPaymentLine {
+  readonly id: string;
+  /** When it was made (UTC, "2026-05-01 14:20"). */
+  readonly at: string;
+  readonly payer: string;
+  readonly payee: string;
+  /** Every co-op it passes through, payer first. */
+  readonly path: readonly string[];
+  readonly amount: string;
+  readonly memo?: string;
+  /** pending, settled, failed, expired. */
+  readonly status: string;
+  readonly deadline: string;
+  readonly reason?: string;
+  /** Creditors whose acceptance it still waits for. */
+  readonly awaiting: readonly string[];
+  /** out: this co-op pays; in: it is paid; through: it passes the payment on. */
+  readonly direction: 'out' | 'in' | 'through';
+  /** This co-op is asked to accept (or decline) it now. */
+  readonly mayAnswer: boolean;
+}
+
+export interface ClearingPartyView {
+  readonly coop: string;
+  /** Debt set off: what the co-op owes less and is owed less (the same amount: its net position does not change). */
+  readonly setOff: string;
+  /** What it owes and is owed in all, before and after (a plan, and a pending proposal from what is owed now). */
+  readonly owesBefore?: string;
+  readonly isOwedBefore?: string;
+  readonly owesAfter?: string;
+  readonly isOwedAfter?: string;
+}
+
+export interface SetOffView {
+  readonly debtor: string;
+  readonly creditor: string;
+  readonly amount: string;
+}
+
+/** A clearing the federation could propose now, as `clear plan` computes it. */
+export interface ClearingPlanView {
+  readonly total: string;
+  readonly owed: string;
+  /** The share of the debt it clears, like "75.00%". */
+  readonly share: string;
+  readonly parties: readonly ClearingPartyView[];
+  readonly setOffs: readonly SetOffView[];
+  /** Co-ops left out because they declined the last clearing. */
+  readonly excluded: readonly string[];
+}
+
+export interface ClearingProposalView {
+  readonly id: string;
+  /** pending, applied, declined, expired, failed. */
+  readonly status: string;
+  readonly proposer: string;
+  readonly at: string;
+  readonly deadline: string;
+  readonly total: string;
+  readonly setOffs: readonly SetOffView[];
+  /** What each involved co-op gains; for a pending proposal, from what is owed now. */
+  readonly parties: readonly ClearingPartyView[];
+  readonly consented: readonly string[];
+  readonly declined: readonly string[];
+  readonly waitingFor: readonly string[];
+  readonly reason?: string;
+  /** This co-op is asked to consent (or decline) now. */
+  readonly mayAnswer: boolean;
+}
+
+export interface FederationClearings {
+  /** The plan, when any debt can be set off now; otherwise why not, in words. */
+  readonly plan?: ClearingPlanView;
+  readonly noPlanWhy?: string;
+  /** Why a proposal cannot be made now (one is waiting for consent), in words. */
+  readonly mayNotProposeWhy?: string;
+  /** Newest first. */
+  readonly proposals: readonly ClearingProposalView[];
+}
+
+export interface PayCoopInput extends FederationRequest {
+  /** The payee's name. */
+  readonly coop: string;
+  /** A decimal in the federation's unit, like 120.00. */
+  readonly amount: string;
+  readonly memo?: string;
+  readonly passphrase?: string;
+}
+
+export interface AnswerPaymentInput extends FederationRequest {
+  /** The full id, or a unique prefix. */
+  readonly paymentId: string;
+  readonly accept: boolean;
+  /** For a decline: why, shown to the payer. */
+  readonly reason?: string;
+  readonly passphrase?: string;
+}
+
+export interface ProposeClearingInput extends FederationRequest {
+  /** A date or instant; a week from now when left out. */
+  readonly deadline?: string;
+  readonly passphrase?: string;
+}
+
+export interface AnswerClearingInput extends FederationRequest {
+  readonly clearingId: string;
+  readonly consent: boolean;
+  readonly passphrase?: string;
+}
+
 /** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
 export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
@@ -566,6 +734,20 @@ export interface BookApi {
   balancesOverTime(request?: BalancesOverTimeRequest): Promise<ServiceResult<BalancesOverTime>>;
   /** Income, expenses and net income of each month, as the columns of `hledger incomestatement -M`. */
   incomeExpenses(request?: PeriodRequest): Promise<ServiceResult<IncomeExpenses>>;
+  /** The co-op's federations, and in the one asked for its credit lines both ways, debts and what waits for it, as `credit lines`. */
+  federationOverview(request?: FederationRequest): Promise<ServiceResult<FederationOverview>>;
+  /** Payments this co-op is party to, newest first, as `credit lines` lists them. */
+  federationPayments(request?: FederationRequest): Promise<ServiceResult<readonly FederationPaymentLine[]>>;
+  /** The clearing plan now (`clear plan`) and every proposal with what each co-op gains. */
+  federationClearings(request?: FederationRequest): Promise<ServiceResult<FederationClearings>>;
+  /** Pays another co-op, as `credit pay`: settled at once when it only lowers a debt, else it waits for the creditors' acceptance. */
+  payCoop(request: PayCoopInput): Promise<ServiceResult<Saved>>;
+  /** Accepts or declines a payment, as `credit accept|decline`. */
+  answerPayment(request: AnswerPaymentInput): Promise<ServiceResult<Saved>>;
+  /** Proposes the clearing planned now, as `clear propose` (proposing is this co-op's consent). */
+  proposeClearing(request: ProposeClearingInput): Promise<ServiceResult<Saved>>;
+  /** Consents to or declines a clearing, as `clear consent|decline`. */
+  answerClearing(request: AnswerClearingInput): Promise<ServiceResult<Saved>>;
 }
 
 export type BookMethod = keyof BookApi;
@@ -575,6 +757,7 @@ export const BOOK_METHODS: readonly BookMethod[] = [
   'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
   'timebank', 'timebankPending', 'timebankHistory', 'hoursByMonth', 'listings', 'addListing', 'closeListing', 'logHours', 'confirmHours', 'declineHours',
   'balancesOverTime', 'incomeExpenses',
+  'federationOverview', 'federationPayments', 'federationClearings', 'payCoop', 'answerPayment', 'proposeClearing', 'answerClearing',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */

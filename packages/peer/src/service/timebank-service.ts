@@ -150,6 +150,6 @@ function listingLine(listing: ListingRecord, me: string | undefined): ListingLin
 }
 
 /** The commands end with hints at the next command to type; the app has buttons for that. */
-function appWords(printed: string): string {
+export function appWords(printed: string): string {
   return printed.split('\n').map((line) => line.replace(/(?:[;:,] ?|,? as | )?\(?`tallystick [^`]*`(?: shows| lists them)?\)?/gu, '').trim()).filter((line) => line !== '').join(' ');
 }
