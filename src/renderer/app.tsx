@@ -3,6 +3,7 @@ import type { BookApi, Founded } from '../../packages/peer/src/service/protocol.
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
 import { ChartsView } from './charts.js';
+import { FEDERATION_SCREENS, FederationMain, type FederationScreen } from './federation-area.js';
 import { ImportWizard } from './import-wizard.js';
 import { LockPeriod } from './lock-period.js';
 import { MembersVotes } from './members-votes.js';
@@ -37,18 +38,20 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
 /** Alt+1…9, then Alt+0 for the tenth screen; screens after the tenth are reached with Tab. */
 const shortcutOf = (index: number) => (index < 10 ? String((index + 1) % 10) : '');
 
-type Area = 'books' | 'timebank';
+type Area = 'books' | 'timebank' | 'federation';
 
-/** The two areas, switched by Alt+B and Alt+T (by key position, so any keyboard layout works). */
+/** The areas, switched by Alt+B, Alt+T and Alt+F (by key position, so any keyboard layout works). */
 const AREAS: readonly { area: Area; label: string; key: string; code: string }[] = [
   { area: 'books', label: 'Books', key: 'B', code: 'KeyB' },
   { area: 'timebank', label: 'Time bank', key: 'T', code: 'KeyT' },
+  { area: 'federation', label: 'Federation', key: 'F', code: 'KeyF' },
 ];
 
 /** The app: the Books and Time bank areas; within an area, Alt+1…9 and Alt+0 switch screens from anywhere; every control is reachable with Tab. */
 export function App({ api }: { api: BookApi }) {
   const [area, setArea] = useState<Area>('books');
   const [timebankScreen, setTimebankScreen] = useState<TimebankScreen>('balances');
+  const [federationScreen, setFederationScreen] = useState<FederationScreen>('lines');
   const [screen, setScreen] = useState<Screen>('accounts');
   const [account, setAccount] = useState('');
   const [transactionId, setTransactionId] = useState('');
@@ -71,6 +74,10 @@ export function App({ api }: { api: BookApi }) {
         event.preventDefault();
         setNotice('');
         setTimebankScreen(TIMEBANK_SCREENS[index].screen);
+      } else if (area === 'federation' && FEDERATION_SCREENS[index]) {
+        event.preventDefault();
+        setNotice('');
+        setFederationScreen(FEDERATION_SCREENS[index].screen);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -78,6 +85,7 @@ export function App({ api }: { api: BookApi }) {
   }, [area]);
 
   const screenLabel = area === 'timebank' ? TIMEBANK_SCREENS.find((item) => item.screen === timebankScreen)?.label ?? ''
+    : area === 'federation' ? FEDERATION_SCREENS.find((item) => item.screen === federationScreen)?.label ?? ''
     : screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label ?? '';
   useEffect(() => {
     document.title = overview.state === 'ready' ? `${screenLabel} · ${overview.value.coopName} · Tallystick` : 'Tallystick';
@@ -113,6 +121,15 @@ export function App({ api }: { api: BookApi }) {
             ))}
           </nav>
         )}
+        {area === 'federation' && (
+          <nav aria-label="Federation">
+            {FEDERATION_SCREENS.map((item, index) => (
+              <button key={item.screen} type="button" aria-current={federationScreen === item.screen ? 'page' : undefined} aria-keyshortcuts={`Alt+${shortcutOf(index)}`} onClick={() => { setFederationScreen(item.screen); setNotice(''); }}>
+                {item.label} <kbd>Alt+{shortcutOf(index)}</kbd>
+              </button>
+            ))}
+          </nav>
+        )}
         {area === 'books' && <nav aria-label="Books">
           {SCREENS.map((item, index) => (
             <button key={item.screen} type="button" aria-current={screen === item.screen ? 'page' : undefined} aria-keyshortcuts={shortcutOf(index) ? `Alt+${shortcutOf(index)}` : undefined} onClick={() => setScreen(item.screen)}>
@@ -135,6 +152,12 @@ export function App({ api }: { api: BookApi }) {
           <TimebankMain
             api={api} screen={timebankScreen} version={version} today={books.today} needsPassphrase={books.needsPassphrase}
             onSaved={saved} onScreen={(next) => { setNotice(''); setTimebankScreen(next); }}
+          />
+        )}
+        {area === 'federation' && (
+          <FederationMain
+            api={api} screen={federationScreen} version={version} needsPassphrase={books.needsPassphrase}
+            onSaved={saved} onScreen={(next) => { setNotice(''); setFederationScreen(next); }}
           />
         )}
         {area === 'books' && (

@@ -90,7 +90,7 @@ describe('the Federation area\'s service over three co-ops\' real data folders',
     expect(bakery.lines.map(lineWords)).toEqual(['extended Bakery→Farm limit 400.00 used 0.00 available 400.00 held 0.00 0%', 'received Mill→Bakery limit 500.00 used 0.00 available 500.00 held 0.00 0%']);
 
     const paid = value(await services.Bakery.payCoop({ coop: 'Mill', amount: '125.50', memo: 'flour' }));
-    expect(paid.message).toMatch(/^Payment [0-9a-f]{12}: Bakery pays Mill 125\.50 USD\. Awaiting acceptance by Mill until 2026-05-08T12:00:00\.000Z\.$/u);
+    expect(paid.message).toMatch(/^Payment [0-9a-f]{12}: Bakery pays Mill 125\.50 USD\. Awaiting acceptance by Mill until 2026-05-08 12:00 UTC\.$/u);
     const [sent] = value(await services.Bakery.federationPayments());
     expect(sent).toMatchObject({ payer: 'Bakery', payee: 'Mill', path: ['Bakery', 'Mill'], amount: '125.50', memo: 'flour', status: 'pending', awaiting: ['Mill'], direction: 'out', mayAnswer: false, at: '2026-05-01 12:00 UTC' });
     await carry('Bakery', 'Mill');
@@ -159,7 +159,7 @@ describe('the Federation area\'s service over three co-ops\' real data folders',
       { coop: 'Mill', setOff: '40.00', owesBefore: '60.00', isOwedBefore: '125.50', owesAfter: '20.00', isOwedAfter: '85.50' },
     ]);
 
-    expect(value(await services.Bakery.proposeClearing({})).message).toMatch(/^Proposed clearing [0-9a-f]{12}: 120\.00 USD of debt set off among Bakery, Farm, Mill, until 2026-05-08T12:00:00\.000Z\. Waiting for Farm, Mill to consent\.$/u);
+    expect(value(await services.Bakery.proposeClearing({})).message).toMatch(/^Proposed clearing [0-9a-f]{12}: 120\.00 USD of debt set off among Bakery, Farm, Mill, until 2026-05-08 12:00 UTC\. Waiting for Farm, Mill to consent\.$/u);
     const [proposal] = value(await services.Bakery.federationClearings()).proposals;
     expect(proposal).toMatchObject({ status: 'pending', proposer: 'Bakery', total: '120.00', consented: ['Bakery'], declined: [], waitingFor: ['Farm', 'Mill'], mayAnswer: false });
     expect(value(await services.Bakery.federationClearings()).mayNotProposeWhy).toBe(`Clearing ${proposal!.id.slice(0, 12)} is still waiting for consent (until 2026-05-08 12:00 UTC).`);

@@ -43,7 +43,7 @@ export function createFederationService({ answer, serially, context }: TimebankS
     const { context: command, output, chosen } = await forFederation(given, given.passphrase);
     if (chosen.current === undefined) throw new TallystickError('no_federation', `${chosen.coop} belongs to no federation yet.`);
     await work(command, given);
-    return { message: appWords(output()) };
+    return { message: appWords(output()).replace(INSTANT, '$1 $2 UTC') };
   })));
   return {
     federationOverview: (request) => answer(() => inWords(async (): Promise<FederationOverview> => {
@@ -193,6 +193,9 @@ function minuteOf(instant: string): string {
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** An instant as the commands print it ("2026-05-08T12:00:00.000Z"), shown to the minute as the screens show it. */
+const INSTANT = /(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}(?:\.\d+)?Z/gu;
 
 /** What the entry kinds are called to a member. */
 const KIND_WORDS: Record<string, string> = {
