@@ -46,9 +46,11 @@ function LineRow({ line, unit }: { line: CreditLineView; unit: string }) {
       <td className="amount">{line.limit}</td>
       <td className="amount">{line.used}</td>
       <td className="amount">{line.available}</td>
-      <td className="use">
-        <meter min={0} max={100} low={70} high={90} optimum={0} value={line.usedPercent} aria-label={`${line.debtor} may owe ${line.creditor}: ${words}`}>{line.usedPercent}%</meter>
-        <span className="use-words">{line.usedPercent}% used</span>
+      <td>
+        <div className="use">
+          <meter min={0} max={100} low={70} high={90} optimum={0} value={line.usedPercent} aria-label={`${line.debtor} may owe ${line.creditor}: ${words}`}>{line.usedPercent}%</meter>
+          <span className="use-words">{line.usedPercent}% used</span>
+        </div>
       </td>
     </tr>
   );
