@@ -19,7 +19,9 @@ const COOPS = ['Bakery', 'Mill', 'Farm'] as const;
 type Coop = (typeof COOPS)[number];
 const folders = Object.fromEntries(COOPS.map((coop) => [coop, join(scratch, coop.toLowerCase())])) as Record<Coop, string>;
 const env = { TALLYSTICK_PASSPHRASE: 'federation-service-passphrase' };
-const now = () => new Date('2026-05-01T12:00:00Z');
+/** The clock of every command and service here; a test moves it on where the order of two proposals matters. */
+let clock = new Date('2026-05-01T12:00:00Z');
+const now = () => clock;
 const services = {} as Record<Coop, BookApi>;
 
 async function cli(coop: Coop, ...args: string[]): Promise<string> {
@@ -186,5 +188,31 @@ describe('the Federation area\'s service over three co-ops\' real data folders',
     ]);
     expect((await state('Farm')).lines.find((line) => line.debtor === 'Mill')).toMatchObject({ used: '20.00', available: '80.00', usedPercent: 20 });
     expect(value(await services.Farm.federationClearings()).noPlanWhy).toBe('The debts form no cycle now: a clearing would set off nothing.');
+  }, 120_000);
+
+  it('a co-op declines a proposal in its service: it is declined for all, nothing is set off, and the next plan leaves that co-op out', async () => {
+    // A day later: "the last clearing" is the last by when it was made, so this one must come after the applied one.
+    clock = new Date('2026-05-02T12:00:00Z');
+    value(await services.Farm.payCoop({ coop: 'Bakery', amount: '10' }));
+    await carry('Farm', 'Bakery');
+    value(await services.Bakery.answerPayment({ paymentId: value(await services.Bakery.federationPayments()).find((payment) => payment.mayAnswer)!.id, accept: true }));
+    await carry('Bakery', 'Mill', 'Farm');
+    expect(value(await services.Mill.federationClearings()).plan).toMatchObject({ total: '30.00', excluded: [] });
+    value(await services.Mill.proposeClearing({}));
+    await carry('Mill', 'Bakery', 'Farm');
+    // The proposal waiting for consent comes first, before the one applied earlier.
+    const [proposal] = value(await services.Bakery.federationClearings()).proposals;
+    expect(proposal).toMatchObject({ status: 'pending', proposer: 'Mill', total: '30.00', mayAnswer: true });
+    expect(value(await services.Bakery.answerClearing({ clearingId: proposal!.id, consent: false })).message)
+      .toBe(`Declined clearing ${proposal!.id.slice(0, 12)} for Bakery: it is declined (declined by Bakery). A new plan leaves this co-op out.`);
+    expect(failure(await services.Bakery.answerClearing({ clearingId: proposal!.id, consent: true })).message).toMatch(/^The consent was refused: .+\. Nothing was written\.$/u);
+    await carry('Bakery', 'Mill', 'Farm');
+    for (const coop of COOPS) {
+      const clearings = value(await services[coop].federationClearings());
+      expect(clearings.proposals[0]).toMatchObject({ id: proposal!.id, status: 'declined', declined: ['Bakery'], waitingFor: [], mayAnswer: false });
+      expect(clearings.plan).toBeUndefined();
+      expect(clearings.noPlanWhy).toBe('The debts form no cycle now (leaving out Bakery, who declined the last clearing): a clearing would set off nothing.');
+    }
+    expect((await state('Bakery')).lines.find((line) => line.debtor === 'Bakery')).toMatchObject({ used: '85.50' });
   }, 120_000);
 });

@@ -118,14 +118,17 @@ function clearingsOf(federation: Federation, me: CoopId, now: Date): FederationC
   const plan = planFederationClearing(federation, excluded);
   const pending = federation.clearings.find((clearing) => clearing.status === 'pending' && instantKey(clearing.deadline) >= instantKey(now.toISOString()));
   const joined = federation.coops.some((coop) => coop.id === me && coop.status === 'member');
-  const noPlanWhy = !plan ? 'No co-op owes another: there is nothing to clear.'
-    : plan.cleared.isZero() ? 'The debts form no cycle now: a clearing would set off nothing.' : undefined;
+  const leftOut = excluded.length > 0 ? ` (leaving out ${excluded.map((id) => nameOf(federation, id)).join(', ')}, who declined the last clearing)` : '';
+  const noPlanWhy = !plan ? `No co-op owes another${leftOut}: there is nothing to clear.`
+    : plan.cleared.isZero() ? `The debts form no cycle now${leftOut}: a clearing would set off nothing.` : undefined;
   const mayNotProposeWhy = !joined ? `${nameOf(federation, me)} has not joined the federation yet.`
     : pending ? `Clearing ${pending.id.slice(0, 12)} is still waiting for consent (until ${minuteOf(pending.deadline)}).` : undefined;
   return {
     ...(plan && !plan.cleared.isZero() ? { plan: planView(plan, excluded.map((id) => nameOf(federation, id))) } : {}),
     ...(noPlanWhy !== undefined ? { noPlanWhy } : {}), ...(mayNotProposeWhy !== undefined ? { mayNotProposeWhy } : {}),
+    // Core lists clearings by when they were made; what still waits for consent comes first here.
     proposals: federation.clearings.filter((clearing) => clearing.involved.includes(me) || clearing.proposer === me).slice(-MAX_LISTED).reverse()
+      .sort((a, b) => Number(b.status === 'pending') - Number(a.status === 'pending'))
       .map((clearing) => proposalView(federation, clearing, me, now, scale)),
   };
 }

@@ -653,7 +653,7 @@ export interface FederationClearings {
   readonly noPlanWhy?: string;
   /** Why a proposal cannot be made now (one is waiting for consent), in words. */
   readonly mayNotProposeWhy?: string;
-  /** Newest first. */
+  /** Those waiting for consent first, then the newest first. */
   readonly proposals: readonly ClearingProposalView[];
 }
 
