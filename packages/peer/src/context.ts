@@ -5,6 +5,7 @@ import type { CoopStore, NodeEntrySigner } from '@tallystick/sync';
 // The cold-report fast path loads neither Automerge nor the store: only these two small modules.
 import { type BookView, indexStateKey, readCurrentIndex } from '@tallystick/sync/book-index';
 import { DataFolder, defaultDataDir } from '@tallystick/sync/data-folder';
+import { refuseDamagedStorage } from '@tallystick/sync/storage-damage';
 
 /** The store and everything Automerge, loaded only by commands that need the documents. */
 export async function loadSync(): Promise<typeof import('@tallystick/sync')> {
@@ -99,6 +100,7 @@ export async function unlockSigner(context: CommandContext, folder: DataFolder):
 export async function loadBookView(context: CommandContext): Promise<BookView> {
   const folder = await openFolder(context);
   const coopId = folder.coopId(context.coop);
+  await refuseDamagedStorage(folder.storageDir, 'the books are not shown');
   if (!(await hasPendingBatches(folder))) {
     const view = await readCurrentIndex(folder, coopId);
     if (view) return view;
@@ -111,6 +113,8 @@ export async function loadBookView(context: CommandContext): Promise<BookView> {
     const bar = progress(context, 'reading documents');
     const { view } = await rebuildIndex(store, { onProgress: bar.update, fingerprintBeforeOpen });
     bar.done();
+    // Reading may have found and put aside a damaged chunk just now: what was read is then short.
+    await refuseDamagedStorage(folder.storageDir, 'the books are not shown');
     return view;
   } finally {
     await store.close();

@@ -67,7 +67,9 @@ export async function writeFederationEntries(session: CreditSession, entries: re
 export async function postCreditToBooks(session: CreditSession, federation: Federation = session.federation.read().federation): Promise<number> {
   const account = session.federation.record.accounts[session.store.coopId];
   if (account === undefined) return 0; // this co-op of the folder is not a member here
-  const { rebuildIndex } = await loadSync();
+  const { rebuildIndex, refuseDamagedStorage } = await loadSync();
+  // A month lost to damage may hold a settlement already posted: posting it again would only be refused later.
+  await refuseDamagedStorage(session.folder.storageDir, 'mutual credit was not posted to the books');
   const view = (await readCurrentIndex(session.folder, session.store.coopId)) ?? (await rebuildIndex(session.store)).view;
   const fresh = creditPostingsFor(federation, session.store.coopId, account).filter((posting) => !view.importKeys.has(posting.importKey));
   const locked = view.lockedThrough;

@@ -265,6 +265,14 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
     .option('--timeout <seconds>', 'give up after this long (default 60)')
     .action(async (options) => (await import('./commands/peer.js')).syncCommand(context(), options));
 
+  program.command('backup').description('write the co-op\'s documents (and this device\'s key) to one file, encrypted under your passphrase')
+    .argument('<file>', 'where to write the backup (outside the data folder)')
+    .action(async (file) => (await import('./commands/backup.js')).backupCommand(context(), file));
+
+  program.command('restore').description('bring a co-op back from a backup into an empty data folder, or fill in missing or damaged documents of the same co-op')
+    .argument('<file>', 'a file `tallystick backup` wrote')
+    .action(async (file) => (await import('./commands/backup.js')).restoreCommand(context(), file));
+
   program.command('status').description('this device\'s peer id and addresses, the running peer, known peers, last sync, documents')
     .option('--json', 'machine-readable output')
     .action(async (options) => (await import('./commands/status.js')).statusCommand(context(), options));

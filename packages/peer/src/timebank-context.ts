@@ -4,6 +4,7 @@ import {
   RosterState, TallystickError, extendTimebank, isControlKind, isTimebankKind, materialize, partyName,
 } from '@tallystick/core';
 import type { BookView, CoopStore } from '@tallystick/sync';
+import { refuseDamagedStorage } from '@tallystick/sync/storage-damage';
 import { type TimebankSummary, readCurrentTimebankIndex, readCurrentTimebankSummary } from '@tallystick/sync/timebank-index';
 import { type CommandContext, loadSync, openFolder, progress, warn } from './context.js';
 
@@ -23,6 +24,7 @@ export async function loadTimebank(context: CommandContext, what: { movements: f
 export async function loadTimebank(context: CommandContext, what: { movements: boolean; party?: string }): Promise<TimebankSummary | TimebankBook> {
   const folder = await openFolder(context);
   const coopId = folder.coopId(context.coop);
+  await refuseDamagedStorage(folder.storageDir, 'the time bank is not shown');
   if (!(await hasPendingBatches(folder.pendingDir))) {
     const current = what.movements ? await readCurrentTimebankIndex(folder, coopId, what.party === undefined ? {} : { party: what.party }) : await readCurrentTimebankSummary(folder, coopId);
     if (current) return current;
@@ -33,6 +35,7 @@ export async function loadTimebank(context: CommandContext, what: { movements: b
     const bar = progress(context, 'reading documents');
     const { book } = await rebuildIndex(store, { onProgress: bar.update });
     bar.done();
+    await refuseDamagedStorage(folder.storageDir, 'the time bank is not shown');
     return book.timebank;
   } finally {
     await store.close();

@@ -102,7 +102,7 @@ export class CoopStore {
     } catch (error) {
       // Not repo.shutdown(): it flushes every handle, and throws on the one that failed to load.
       for (const adapter of repo.networkSubsystem.adapters) adapter.disconnect();
-      throw new TallystickError('catalog_unavailable', `the catalog document of co-op "${record.name}" cannot be read from ${folder.storageDir} (${(error as Error).message}); damaged chunks, if any, are in ${join(folder.storageDir, 'quarantine')}. Restore from a backup or a peer`);
+      throw new TallystickError('catalog_unavailable', `the catalog document of co-op "${record.name}" cannot be read from ${folder.storageDir} (${(error as Error).message}); damaged chunks, if any, are in ${join(folder.storageDir, 'quarantine')}. Restore it from a backup with \`tallystick restore FILE\` (it fills in what is missing and keeps what is here)`);
     }
     const store = new CoopStore(folder, coopId, repo, storage, catalog);
     await store.replayPendingBatches();
@@ -337,7 +337,7 @@ export class CoopStore {
       return handle;
     } catch (error) {
       const quarantine = join(this.folder.storageDir, 'quarantine');
-      throw new TallystickError('period_unavailable', `the books for ${month} (document ${documentId}) cannot be read from ${this.folder.storageDir}: ${(error as Error).message}. Damaged chunks, if any, were put aside in ${quarantine}. Nothing was counted; restore the data folder from a backup, or let a peer send the month again`);
+      throw new TallystickError('period_unavailable', `the books for ${month} (document ${documentId}) cannot be read from ${this.folder.storageDir}: ${(error as Error).message}. Damaged chunks, if any, were put aside in ${quarantine}. Nothing was counted; run \`tallystick sync\` to get the month again from a peer, or \`tallystick restore FILE\` from a backup`);
     }
   }
 

@@ -19,7 +19,14 @@ interface KeyFile {
   cipher: { name: 'aes-256-gcm'; nonce: string; tag: string; ciphertext: string };
 }
 
-const KDF = { N: 2 ** 15, r: 8, p: 1 };
+/** The scrypt cost every new key file and backup is written with (docs/DECISIONS.md 4). */
+export const PASSPHRASE_KDF = { N: 2 ** 15, r: 8, p: 1 } as const;
+const KDF = PASSPHRASE_KDF;
+
+/** A 256-bit key from a passphrase (scrypt), for AES-256-GCM: the one KDF of key files and backups. */
+export async function deriveKeyFromPassphrase(passphrase: string, salt: Buffer, parameters: { N: number; r: number; p: number }): Promise<Buffer> {
+  return scrypt(passphrase, salt, 32, { N: parameters.N, r: parameters.r, p: parameters.p, maxmem: 256 * 1024 * 1024 });
+}
 
 export class WrongPassphrase extends TallystickError {
   constructor(path: string) {
@@ -35,7 +42,7 @@ export async function writeDeviceKeyFile(path: string, privateKeyRaw: Uint8Array
   const signer = new NodeEntrySigner(privateKeyRaw);
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
-  const key = await scrypt(passphrase, salt, 32, { ...KDF, maxmem: 64 * 1024 * 1024 });
+  const key = await deriveKeyFromPassphrase(passphrase, salt, KDF);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   const ciphertext = Buffer.concat([cipher.update(privateKeyRaw), cipher.final()]);
   const file: KeyFile = {
@@ -55,7 +62,7 @@ export async function readDevicePublicKey(path: string): Promise<string> {
 
 export async function unlockDeviceKeyFile(path: string, passphrase: string): Promise<NodeEntrySigner> {
   const file = await readKeyFile(path);
-  const key = await scrypt(passphrase, Buffer.from(file.kdf.salt, 'hex'), 32, { N: file.kdf.N, r: file.kdf.r, p: file.kdf.p, maxmem: 256 * 1024 * 1024 });
+  const key = await deriveKeyFromPassphrase(passphrase, Buffer.from(file.kdf.salt, 'hex'), file.kdf);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.cipher.nonce, 'hex'));
   decipher.setAuthTag(Buffer.from(file.cipher.tag, 'hex'));
   let raw: Buffer;

@@ -9,3 +9,6 @@ export * from './parallel-prepare.js';
 export * from './federation-store.js';
 export * from './timebank-index.js';
 export * from './checked-file.js';
+export * from './storage-damage.js';
+export * from './backup-file.js';
+export * from './coop-backup.js';

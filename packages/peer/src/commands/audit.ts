@@ -18,7 +18,11 @@ export async function auditCommand(context: CommandContext, options: { json?: bo
   let controlCount: number;
   try {
     const bar = progress(context, 'verifying documents');
-    const read = await store.readEntries({ onProgress: bar.update });
+    const read = await store.readEntries({ onProgress: bar.update }).catch(async (error: unknown) => {
+      // A month none of whose chunks is readable: name the damaged files before the error that stops the audit.
+      for (const chunk of await (await loadStore()).listDamage(folder.storageDir)) print(context, `DAMAGED  ${chunk.was}: put aside as ${chunk.quarantinedAs}, not recovered yet`);
+      throw error;
+    });
     bar.done();
     book = materialize(read);
     entryCount = read.entries.length + read.unverified.length;
@@ -27,17 +31,25 @@ export async function auditCommand(context: CommandContext, options: { json?: bo
     await store.close();
   }
   const governance = book.governance;
-  const ok = book.rejected.length === 0 && damaged.length === 0;
+  // Chunks put aside by an earlier command and not recovered since: the documents read may be short.
+  const { listDamage } = await loadStore();
+  const justNow = new Set(damaged.map((problem) => problem.quarantinedAs));
+  const earlier = (await listDamage(folder.storageDir)).filter((chunk) => !justNow.has(chunk.quarantinedAs));
+  const ok = book.rejected.length === 0 && damaged.length === 0 && earlier.length === 0;
   if (options.json) {
     print(context, JSON.stringify({
       ok, coop: book.coopName, entries: entryCount, controlEntries: controlCount,
-      damagedStorage: damaged.map((problem) => ({ reason: problem.reason, path: problem.path, quarantinedAs: problem.quarantinedAs })),
+      damagedStorage: [
+        ...damaged.map((problem) => ({ reason: problem.reason, path: problem.path, quarantinedAs: problem.quarantinedAs })),
+        ...earlier.map((chunk) => ({ reason: 'put aside earlier, not recovered yet', path: chunk.was, quarantinedAs: chunk.quarantinedAs })),
+      ],
       rejected: book.rejected, proposals: governance.proposals, changes: governance.changes, roster: governance.roster,
     }, null, 2));
     return ok ? 0 : 1;
   }
   print(context, `Audit of co-op "${book.coopName}": ${entryCount} entries read from the documents, every signature verified again; ${controlCount} control entries replayed from the genesis.`);
   for (const problem of damaged) print(context, `DAMAGED  ${problem.path}: ${problem.reason} (put aside as ${problem.quarantinedAs})`);
+  for (const chunk of earlier) print(context, `DAMAGED  ${chunk.was}: put aside earlier as ${chunk.quarantinedAs}, not recovered yet (\`tallystick sync\` or \`tallystick restore FILE\`)`);
   print(context, `Proposals: ${governance.proposals.length}`);
   for (const proposal of governance.proposals) {
     print(context, `  ${proposal.id.slice(0, 12)}  ${proposal.status}${proposal.noEffect ? ' (no effect)' : ''}  ${describeAction(proposal.action)}  (yes ${proposal.yes}, no ${proposal.no} of ${proposal.electorate.length})`);

@@ -111,15 +111,22 @@ export async function joinCommand(context: CommandContext, code: string, options
     const request = encodeJoinRequest({ coop: invite.coop, member: invite.member, device: signer.publicKey, proof: joinRequestProof(invite.secret, invite.coop, signer.publicKey) });
     print(context, `Join request for ${invite.member} (give it to the member who invited you, who runs \`tallystick admit\` with it): ${request}`);
   }
-  const { fetchCoop } = await import('@tallystick/sync/network');
+  const { clearJoinProgress, fetchCoop, writeJoinProgress } = await import('@tallystick/sync/network');
   print(context, `Fetching ${invite.name} from the inviting member's peer…`);
   const attempts = options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const outcome = await fetchCoop({ folder, signer, invite });
-    if (outcome.ok) break;
-    if (attempt >= attempts) throw notJoined(invite, outcome, signer.publicKey, options.wait === true);
-    if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
-    await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
+  // `status` in another terminal shows how far the join has got (sync/network/join-progress.ts).
+  const startedAt = context.now().toISOString();
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      await writeJoinProgress(folder, { phase: 'connecting', coop: invite.coop, name: invite.name, startedAt, documentsListed: 0, documentsReceived: 0, bytesSaved: 0 });
+      const outcome = await fetchCoop({ folder, signer, invite });
+      if (outcome.ok) break;
+      if (attempt >= attempts) throw notJoined(invite, outcome, signer.publicKey, options.wait === true);
+      if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
+      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
+    }
+  } finally {
+    await clearJoinProgress(folder);
   }
   // The inviter is the first peer this device knows: `sync` and `peer` dial it without being told.
   const { KnownPeers, networkPaths } = await import('@tallystick/sync/network');

@@ -20,6 +20,7 @@ export function describePeerEvent(event: PeerEvent): string | undefined {
     case 'local-changes': return `picked up changes written on this device: ${event.documents.join(', ')}`;
     case 'in-sync': return `in sync with ${event.member ?? 'a peer'} (${shortPeer(event.peerId)}), ${event.documents} document${event.documents === 1 ? '' : 's'}`;
     case 'dial-failed': return `could not connect to ${event.address}: ${event.reason}`;
+    case 'recovered': return `recovered from ${event.from}: ${event.documents.join(', ')} (${event.files} damaged file${event.files === 1 ? '' : 's'} kept in quarantine/recovered)`;
     case 'problem': return `problem: ${event.reason}`;
   }
 }

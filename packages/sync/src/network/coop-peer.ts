@@ -56,6 +56,8 @@ export interface RunningPeerStatus {
   addresses: string[];
   startedAt: string;
   connected: { peerId: string; member?: string }[];
+  /** The co-op's documents as this peer follows them: here or not, in sync with which connected members, behind which. */
+  documents?: { documentId: string; label: string; present: boolean; inSyncWith: string[]; behind: string[] }[];
 }
 
 const DIAL_TIMEOUT_MS = 10_000;
@@ -197,10 +199,9 @@ export class CoopPeer {
     if (event.type === 'connected') this.known.note(event.peerId, { member: event.member, seen: now });
     if (event.type === 'disconnected') this.known.note(event.peerId, { seen: now });
     if (event.type === 'in-sync') this.known.note(event.peerId, { seen: now, synced: now });
-    if (event.type === 'connected' || event.type === 'disconnected') {
-      this.backoff.delete(event.peerId);
-      this.scheduleStatus();
-    }
+    if (event.type === 'connected' || event.type === 'disconnected') this.backoff.delete(event.peerId);
+    // What status shows (documents here, in sync with whom) changes with these.
+    if (['connected', 'disconnected', 'saved', 'in-sync', 'held-back', 'recovered'].includes(event.type)) this.scheduleStatus();
     this.options.log(event);
   }
 
@@ -247,6 +248,11 @@ export class CoopPeer {
     }, 100);
   }
 
+  private memberOf(peerId: string): string {
+    const decision = this.gate.check(peerId);
+    return decision.allowed ? decision.member : peerId;
+  }
+
   private async writeStatus(): Promise<void> {
     if (this.stopped) return;
     const status: RunningPeerStatus = {
@@ -256,6 +262,7 @@ export class CoopPeer {
         const decision = this.gate.check(peerId);
         return { peerId, ...(decision.allowed ? { member: decision.member } : {}) };
       }),
+      documents: this.replicator.documentReport().map((document) => ({ ...document, inSyncWith: document.inSyncWith.map((peerId) => this.memberOf(peerId)), behind: document.behind.map((peerId) => this.memberOf(peerId)) })),
     };
     await writeFileAtomic(networkPaths(this.options.folder).status, Buffer.from(`${JSON.stringify(status, null, 2)}\n`));
   }

@@ -4,6 +4,7 @@ import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId, Repo } 
 import type { Libp2p } from '@libp2p/interface';
 import type { CoopStore } from '../coop-store.js';
 import { type CatalogDoc, periodDocuments } from '../documents.js';
+import { listDamage, markRecovered } from '../storage-damage.js';
 import type { FederationDoc } from '../federation-store.js';
 import { CatalogRosterReader } from './catalog-roster.js';
 import { FederationGate, federationDevices } from './federation-gate.js';
@@ -21,6 +22,7 @@ export type ReplicationEvent =
   | { type: 'held-back'; missing: string[] }
   | { type: 'local-changes'; documents: string[] }
   | { type: 'in-sync'; peerId: string; member?: string; documents: number }
+  | { type: 'recovered'; documents: string[]; files: number; from: string }
   | { type: 'problem'; reason: string };
 
 export interface CoopReplicatorOptions {
@@ -134,6 +136,7 @@ export class CoopReplicator {
     for (const timer of this.federationTimers.values()) clearTimeout(timer);
     this.repo.networkSubsystem.removeNetworkAdapter(this.adapter);
     await this.flush();
+    await this.recovery;
   }
 
   /** Writes every received change to disk now (in order: months, then the catalog). */
@@ -162,6 +165,19 @@ export class CoopReplicator {
   /** The co-op's documents and whether each is here (labels like `catalog`, `period 2025-03`). */
   documentStates(): { documentId: string; label: string; present: boolean }[] {
     return [...this.documents].map(([documentId, tracked]) => ({ documentId, label: tracked.label, present: tracked.handle?.isReady() ?? false }));
+  }
+
+  /**
+   * Each document this peer follows (the catalog, every month the catalog here lists, federations): whether
+   * it is here yet and which connected peers hold exactly what this device holds. What `status` shows
+   * while a device first replicates: the months come from the catalog as soon as it arrives.
+   */
+  documentReport(): { documentId: string; label: string; present: boolean; inSyncWith: string[]; behind: string[] }[] {
+    return [...this.documents].map(([documentId, tracked]) => {
+      const peers = this.repo.peers.filter((peerId) => this.sharesWith(documentId, peerId) && this.theirHeads.get(documentId)?.has(peerId) === true);
+      const inSyncWith = peers.filter((peerId) => this.documentInSync(documentId, tracked, peerId));
+      return { documentId, label: tracked.label, present: tracked.handle?.isReady() ?? false, inSyncWith, behind: peers.filter((peerId) => !inSyncWith.includes(peerId)) };
+    });
   }
 
   /** Each document's heads here (sorted, joined), for documents present: two peers in sync show the same. */
@@ -335,8 +351,30 @@ export class CoopReplicator {
       const decision = this.gate.check(peerId);
       const shared = [...this.documents.keys()].filter((documentId) => this.sharesWith(documentId, peerId)).length;
       this.options.log({ type: 'in-sync', peerId, ...(decision.allowed ? { member: decision.member } : {}), documents: shared });
-      for (const resolve of this.syncWaiters.get(peerId)?.splice(0) ?? []) resolve();
+      // Damaged documents are recovered once in sync with a peer that holds them: saved, then recorded (storage-damage.ts).
+      const recovery = this.recovery.then(() => this.recoverDamage(peerId, decision.allowed ? decision.member : undefined));
+      this.recovery = recovery.catch((error: unknown) => { this.problem('recovering damaged documents', error); });
+      void this.recovery.then(() => { for (const resolve of this.syncWaiters.get(peerId)?.splice(0) ?? []) resolve(); });
     }
+  }
+
+  private recovery: Promise<void> = Promise.resolve();
+
+  /**
+   * Documents whose chunks were put aside as damaged, now in sync with this peer: what it holds is here
+   * again. Written to disk first, then their quarantined files move to `quarantine/recovered/`.
+   */
+  private async recoverDamage(peerId: string, member: string | undefined): Promise<void> {
+    const damaged = await listDamage(this.store.folder.storageDir);
+    const ids = new Set(damaged.map((chunk) => chunk.documentId).filter((documentId) => {
+      const tracked = this.documents.get(documentId as DocumentId);
+      return tracked !== undefined && this.sharesWith(documentId as DocumentId, peerId) && this.documentInSync(documentId as DocumentId, tracked, peerId);
+    }));
+    if (ids.size === 0) return;
+    await this.flush();
+    const moved = await markRecovered(this.store.folder.storageDir, ids);
+    const labels = [...new Set(moved.map((chunk) => this.documents.get(chunk.documentId as DocumentId)?.label ?? chunk.documentId))];
+    this.options.log({ type: 'recovered', documents: labels, files: moved.length, from: member ?? peerId });
   }
 
   private documentInSync(documentId: DocumentId, tracked: TrackedDocument, peerId: string): boolean {

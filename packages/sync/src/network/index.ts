@@ -13,3 +13,4 @@ export * from './coop-peer.js';
 export * from './join-coop.js';
 export * from './federation-gate.js';
 export * from './fetch-federation.js';
+export * from './join-progress.js';

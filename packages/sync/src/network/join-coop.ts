@@ -9,6 +9,7 @@ import type { NodeEntrySigner } from '../node-crypto.js';
 import { CatalogRosterReader } from './catalog-roster.js';
 import { type DialOutcome, waitForChannel } from './coop-peer.js';
 import { libp2pKeyOfDevice } from './device-identity.js';
+import { storedBytes, writeJoinProgress } from './join-progress.js';
 import type { Invite } from './invite.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
@@ -66,13 +67,23 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
     checkCatalog(handle.doc(), invite, options.signer.publicKey);
     const months = periodDocuments(handle.doc()).slice(0, MAXIMUM_MONTHS).map((period) => period.documentId as DocumentId);
     for (const documentId of months) wanted.add(documentId);
+    // `status` in another terminal shows how far the join has got (join-progress.ts).
+    const startedAt = new Date().toISOString();
+    let received = 1;
+    const saved: DocumentId[] = [];
+    const report = async () => writeJoinProgress(folder, {
+      phase: 'fetching', coop: invite.coop, name: invite.name, startedAt, documentsListed: months.length + 1, documentsReceived: received, bytesSaved: await storedBytes(folder.storageDir, saved),
+    });
+    await report();
     for (let start = 0; start < months.length; start += MONTHS_AT_ONCE) {
       const batch = months.slice(start, start + MONTHS_AT_ONCE);
-      await Promise.all(batch.map((documentId) => repo.find(`automerge:${documentId}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+      await Promise.all(batch.map((documentId) => repo.find(`automerge:${documentId}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) }).then(() => { received += 1; }, (error: unknown) => {
         throw new TallystickError('join_incomplete', `the inviting peer did not send month document ${documentId} of ${invite.name} (${(error as Error).message}); the co-op was not recorded here: run join again`);
       })));
       await repo.flush(batch);
       await storage.whenIdle();
+      saved.push(...batch);
+      await report();
     }
     await repo.flush([handle.documentId]);
     await storage.whenIdle();
