@@ -143,7 +143,7 @@ describe('tallystick backup and restore', () => {
     const before = await flat(laptop);
     const again = await tallystickOk(laptop, ['restore', backupFile]);
     expect(again).toContain('0 documents written, 3 merged with the copy here');
-    expect(again).toContain('This folder\'s own device key was kept');
+    expect(again).toContain('This folder already holds the device key the backup holds.');
     expect(await flat(laptop)).toEqual(before); // the May entry, newer than the backup, is still here
     expect((await runTallystick(laptop, ['audit'])).code).toBe(0);
   }, 30_000);

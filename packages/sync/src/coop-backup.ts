@@ -14,7 +14,7 @@ import { type DamagedChunk, markRecovered, refuseDamagedStorage } from './storag
  * What a backup holds (the payload that backup-file.ts encrypts): every document a restore needs to
  * bring the co-op back (its catalog, every month the catalog lists, the document of every federation
  * the folder belongs to), each saved whole by Automerge, the data folder's records of them, the device
- * key file (already encrypted under the passphrase; docs/DECISIONS.md 20) and the peers this device
+ * key file (already encrypted under the passphrase; docs/DECISIONS.md 24) and the peers this device
  * knows. Not the derived indexes, pending batches (replayed into the documents before the backup) or
  * the running peer's files. Layout: a 4-byte big-endian length, the manifest (JSON), then each
  * document's bytes in manifest order.
@@ -163,7 +163,7 @@ export interface RestoreOutcome {
   /** Documents that were here and had the backup's changes merged in (nothing here is removed or overwritten). */
   readonly merged: string[];
   readonly entries: number;
-  readonly deviceKey: 'restored' | 'kept-this-devices' | 'none-in-backup';
+  readonly deviceKey: 'restored' | 'same-device' | 'kept-this-devices' | 'none-in-backup';
   readonly recovered: DamagedChunk[];
 }
 
@@ -231,7 +231,10 @@ async function restoreFiles(folder: DataFolder, manifest: BackupManifest): Promi
   const peersPath = join(folder.dir, 'network', 'peers.json');
   if (manifest.knownPeers !== undefined && !(await exists(peersPath))) await writeFileAtomic(peersPath, Buffer.from(manifest.knownPeers));
   if (manifest.deviceKey === undefined) return 'none-in-backup';
-  if (await exists(folder.keyPath)) return 'kept-this-devices';
+  if (await exists(folder.keyPath)) {
+    const publicKeyOf = (text: string) => (JSON.parse(text) as { publicKey?: unknown }).publicKey;
+    return publicKeyOf(await readFile(folder.keyPath, 'utf8')) === publicKeyOf(manifest.deviceKey) ? 'same-device' : 'kept-this-devices';
+  }
   await writeFileAtomic(folder.keyPath, Buffer.from(manifest.deviceKey));
   return 'restored';
 }

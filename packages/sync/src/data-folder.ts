@@ -8,11 +8,13 @@ import { writeFileAtomic } from './file-storage-adapter.js';
  * The data folder: `--data DIR`, else `TALLYSTICK_DATA`, else the platform's app-data folder.
  *   tallystick.json   which co-ops this device holds (catalog document of each), the default one
  *   device-key.json   this device's Ed25519 key, encrypted under the passphrase
- *   storage/          Automerge chunks (crash-safe adapter), quarantine/ for damaged ones
+ *   storage/          Automerge chunks (crash-safe adapter), quarantine/ for damaged ones (recovered/
+ *                     once a peer or a backup brought their documents back: storage-damage.ts)
  *   pending/          write-ahead batches: entries promised to the user, not yet in the documents
  *   index/            derived, rebuildable caches for fast cold reports
  *   network/          what replication learns: peers.json (known peers), listen.json (the peer's ports),
- *                     peer.json (while `tallystick peer` runs); never replicated, safe to delete
+ *                     peer.json (while `tallystick peer` runs), join.json (while `join` fetches);
+ *                     never replicated, safe to delete
  */
 export interface DataFolderConfig {
   format: 'tallystick-data';

@@ -56,7 +56,8 @@ export async function restoreCommand(context: CommandContext, file: string): Pro
   }
   const device = {
     'restored': 'This device resumes as the device that made the backup (its key was in the backup).',
-    'kept-this-devices': 'This folder\'s own device key was kept (the backup\'s was not installed).',
+    'same-device': 'This folder already holds the device key the backup holds.',
+    'kept-this-devices': 'This folder\'s own device key was kept: it differs from the backup\'s, which was not installed.',
     'none-in-backup': 'The backup holds no device key: run `tallystick join` with an invite to get one voted in.',
   }[outcome.deviceKey];
   print(context, device);
