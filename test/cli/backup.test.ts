@@ -269,7 +269,13 @@ describe('status while a device first replicates', () => {
   it('a running peer reports each document, in sync with whom', async () => {
     const beaPeer = new CliProcess(bea, ['peer', ...LOOPBACK], PASSPHRASE);
     await beaPeer.waitFor(/in sync with Ana/u, 0, 30_000);
-    const status = await tallystickJson<{ running: unknown; documents: { label: string; present: boolean; inSyncWith?: string[] }[] }>(bea, ['status']);
+    // The peer rewrites its status file at most once a second after documents change.
+    type Status = { running: unknown; documents: { label: string; present: boolean; inSyncWith?: string[] }[] };
+    let status = await tallystickJson<Status>(bea, ['status']);
+    for (let attempt = 0; attempt < 20 && !status.documents.every((document) => document.inSyncWith?.length === 1); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = await tallystickJson<Status>(bea, ['status']);
+    }
     expect(status.running).not.toBeNull();
     expect(status.documents.map((document) => document.label)).toEqual(['catalog', 'period 2025-03', 'period 2025-04', 'period 2025-05']);
     for (const document of status.documents) expect(document.inSyncWith).toEqual(['Ana']);

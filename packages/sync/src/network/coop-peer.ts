@@ -200,8 +200,10 @@ export class CoopPeer {
     if (event.type === 'disconnected') this.known.note(event.peerId, { seen: now });
     if (event.type === 'in-sync') this.known.note(event.peerId, { seen: now, synced: now });
     if (event.type === 'connected' || event.type === 'disconnected') this.backoff.delete(event.peerId);
-    // What status shows (documents here, in sync with whom) changes with these.
-    if (['connected', 'disconnected', 'saved', 'in-sync', 'held-back', 'recovered'].includes(event.type)) this.scheduleStatus();
+    if (event.type === 'connected' || event.type === 'disconnected') this.scheduleStatus();
+    // What status shows of the documents (here, in sync with whom) changes with these: at most once a second,
+    // as changes can arrive many times a second.
+    else if (['saved', 'in-sync', 'held-back', 'recovered'].includes(event.type)) this.scheduleStatus(1_000);
     this.options.log(event);
   }
 
@@ -240,12 +242,12 @@ export class CoopPeer {
     }
   }
 
-  private scheduleStatus(): void {
+  private scheduleStatus(delayMs = 100): void {
     if (this.statusTimer !== undefined || this.stopped) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
       void this.writeStatus().catch((error: unknown) => { this.options.log({ type: 'problem', reason: `writing the status file: ${describe(error)}` }); });
-    }, 100);
+    }, delayMs);
   }
 
   private memberOf(peerId: string): string {
@@ -264,7 +266,8 @@ export class CoopPeer {
       }),
       documents: this.replicator.documentReport().map((document) => ({ ...document, inSyncWith: document.inSyncWith.map((peerId) => this.memberOf(peerId)), behind: document.behind.map((peerId) => this.memberOf(peerId)) })),
     };
-    await writeFileAtomic(networkPaths(this.options.folder).status, Buffer.from(`${JSON.stringify(status, null, 2)}\n`));
+    // Not fsynced: it describes this process while it runs, and is removed when it stops.
+    await writeFileAtomic(networkPaths(this.options.folder).status, Buffer.from(`${JSON.stringify(status, null, 2)}\n`), false);
   }
 }
 
