@@ -75,6 +75,7 @@ export class CoopPeer {
   private readonly backoff = new Map<string, { nextAt: number; delayMs: number }>();
   private readonly lastRefusalLogged = new Map<string, number>();
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private statusDueAt = 0;
   private readonly startedAt = new Date();
   private stopped = false;
 
@@ -242,8 +243,13 @@ export class CoopPeer {
     }
   }
 
+  /** Writes the status file after `delayMs`, or sooner if a write is already due sooner (an address or a connection is told at once). */
   private scheduleStatus(delayMs = 100): void {
-    if (this.statusTimer !== undefined || this.stopped) return;
+    if (this.stopped) return;
+    const dueAt = Date.now() + delayMs;
+    if (this.statusTimer !== undefined && this.statusDueAt <= dueAt) return;
+    clearTimeout(this.statusTimer);
+    this.statusDueAt = dueAt;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
       void this.writeStatus().catch((error: unknown) => { this.options.log({ type: 'problem', reason: `writing the status file: ${describe(error)}` }); });
