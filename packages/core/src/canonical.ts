@@ -9,6 +9,25 @@ export function canonicalJson(value: unknown): string {
   return encode(value, 0);
 }
 
+/**
+ * A value already encoded by `canonicalJson`, to embed as is: an import encodes each transaction's
+ * payload once for its import key and reuses that text in the entry's (encoding 100k payloads twice
+ * cost ~1 s). Only wrap text that `canonicalJson` produced.
+ */
+export class CanonicalText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/** Each field of a record encoded on its own, to be embedded (as `CanonicalText`) in records built from it. */
+export function canonicalFields(record: Readonly<Record<string, unknown>>): Record<string, CanonicalText> {
+  const fields: Record<string, CanonicalText> = {};
+  for (const [key, item] of Object.entries(record)) if (item !== undefined) fields[key] = new CanonicalText(encode(item, 1));
+  return fields;
+}
+
 const MAX_DEPTH = 32;
 
 function encode(value: unknown, depth: number): string {
@@ -23,22 +42,17 @@ function encode(value: unknown, depth: number): string {
       assert(Number.isSafeInteger(value), `canonicalJson: only safe integers are allowed, got ${value}`);
       return String(value);
     case 'object': {
-      if (Array.isArray(value)) {
-        let text = '[';
-        for (let index = 0; index < value.length; index += 1) text += (index === 0 ? '' : ',') + encode(value[index], depth + 1);
-        return `${text}]`;
-      }
+      if (value instanceof CanonicalText) return value.text;
+      // Parts joined at the end, not appended one by one: `+=` builds a rope of every piece, which stays
+      // in memory as long as the text does (measured on 100k payloads: 195 MiB of ropes, 36 MiB flat).
+      if (Array.isArray(value)) return `[${value.map((item) => encode(item, depth + 1)).join(',')}]`;
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
-      let text = '{';
-      let first = true;
-      for (const key of keys) {
+      const parts: string[] = [];
+      for (const key of Object.keys(record).sort()) {
         const item = record[key];
-        if (item === undefined) continue;
-        text += `${first ? '' : ','}${JSON.stringify(key)}:${encode(item, depth + 1)}`;
-        first = false;
+        if (item !== undefined) parts.push(`${JSON.stringify(key)}:${encode(item, depth + 1)}`);
       }
-      return `${text}}`;
+      return `{${parts.join(',')}}`;
     }
     default:
       assert(false, `canonicalJson: cannot encode a ${typeof value}`);

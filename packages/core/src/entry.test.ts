@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'nod
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AccountName } from './account.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalFields, canonicalJson } from './canonical.js';
 import { type IsoDate } from './date.js';
 import { Decimal } from './decimal.js';
 import {
@@ -171,6 +171,19 @@ describe('checkStoredEntry: tampering', () => {
     expect(checkStoredEntry(testCrypto.sha256Hex(badStatus), { text: badStatus, sig: ALICE.sign(badStatus) }, testCrypto)).toMatchObject({ ok: false, code: 'malformed_entry' });
     const huge = 'x'.repeat(MAX_ENTRY_TEXT + 1);
     expect(checkStoredEntry(testCrypto.sha256Hex(huge), { text: huge, sig: entry.stored.sig }, testCrypto)).toMatchObject({ ok: false, code: 'malformed_entry' });
+  });
+});
+
+describe('an entry whose payload was encoded beforehand (an import encodes it once for its key)', () => {
+  it('is the same entry, text and id, as one encoded whole, whatever order the keys come in', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 50 }), fc.string({ maxLength: 40 }), (seed, importKey) => {
+      const payload = reorderKeys({ ...encodeTransaction(RENT), importKey }, seed) as EntryBody<'transaction'>['payload'];
+      const whole = prepareEntry(rentFields({ payload }), ALICE.publicKey, testCrypto);
+      const fields = canonicalFields(reorderKeys(encodeTransaction(RENT), seed + 7) as Record<string, unknown>);
+      const embedded = prepareEntry(rentFields({ payload }), ALICE.publicKey, testCrypto, canonicalJson({ ...fields, importKey }));
+      expect(embedded).toEqual(whole);
+      expect(canonicalJson(fields)).toBe(canonicalJson(encodeTransaction(RENT)));
+    }), { seed: 7, numRuns: 60 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson } from './canonical.js';
+import { CanonicalText, canonicalJson } from './canonical.js';
 import { assert } from './errors.js';
 import {
   accountJson, assertionJson, commodityJson, genesisJson, lockJson, priceJson, transactionJson,
@@ -152,11 +152,13 @@ export function prepareEntry<K extends EntryKind>(
   fields: Omit<EntryBody<K>, 'v' | 'author'>,
   author: DeviceKey,
   crypto: Pick<EntryCrypto, 'sha256Hex'>,
+  /** `canonicalJson(fields.payload)`, when the caller already has it (an import: see CanonicalText). */
+  payloadText?: string,
 ): PreparedEntry<K> {
   const body = { v: ENTRY_VERSION, ...fields, author, basis: [...fields.basis].sort() } as EntryBody<K>;
   const problem = bodyProblem(body);
   assert(problem === undefined, `createEntry: invalid ${fields.kind} entry: ${problem}`);
-  const text = canonicalJson(body);
+  const text = canonicalJson(payloadText === undefined ? body : { ...body, payload: new CanonicalText(payloadText) });
   assert(text.length <= MAX_ENTRY_TEXT, `createEntry: entry of ${text.length} bytes exceeds ${MAX_ENTRY_TEXT}`);
   return { id: crypto.sha256Hex(text) as EntryId, body, text };
 }

@@ -216,9 +216,15 @@ export function decodeTransaction(json: TransactionJson): Transaction {
   });
 }
 
+/**
+ * A copy without the undefined fields. A copy rather than `delete`: deleting a property turns an object
+ * into a slow dictionary, and every payload of an import (and of a rebuild) is then read field by field
+ * by the encoder and the validator.
+ */
 function dropUndefined<T extends Record<string, unknown>>(record: T): T {
-  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
-  return record;
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) if (record[key] !== undefined) result[key] = record[key];
+  return result as T;
 }
 
 function withoutUndefined<T>(record: { [K in keyof T]: T[K] | undefined }): T {

@@ -11,7 +11,8 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { balancesOfPostings } from '../../../test/helpers/balances.js';
 import { indexPaths, readCurrentIndex, rebuildIndex } from './book-index.js';
-import { CoopStore, type NewEntry, batchLines, crypto } from './coop-store.js';
+import { CoopStore, type NewEntry, batchLines, crypto, pendingBatchOf } from './coop-store.js';
+import { writePackedBatch } from './packed-batch.js';
 import { DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, decodePack } from './documents.js';
 import { writeEntryLines } from './deflated-lines.js';
@@ -483,14 +484,19 @@ describe('CoopStore write order', () => {
 });
 
 describe('CoopStore write-ahead batches', () => {
-  /** The batch file exactly as appendEntries writes it before touching any document (or in the older JSON form). */
+  /**
+   * The batch file exactly as appendEntries writes it before touching any document (its packs), or in an
+   * older form: deflated entry lines (a name with `lines`), or JSON.
+   */
   async function leaveBatch(store: CoopStore, entries: readonly Entry[], name = `${Date.now()}-${randomUUID()}.batch`): Promise<string> {
     await mkdir(store.folder.pendingDir, { recursive: true });
     const path = join(store.folder.pendingDir, name);
     if (name.endsWith('.json')) {
       await writeFileAtomic(path, Buffer.from(JSON.stringify({ coop: store.coopId, entries: entries.map((entry) => ({ id: entry.id, ...entry.stored })) })));
-    } else {
+    } else if (name.includes('lines')) {
       await writeEntryLines(path, [`coop ${store.coopId}`, ...batchLines(entries)]);
+    } else {
+      await writePackedBatch(path, pendingBatchOf(store.coopId, entries));
     }
     return path;
   }
@@ -577,8 +583,10 @@ describe('CoopStore write-ahead batches', () => {
     const first = store.signEntries([transaction('2024-01-02', 'one', 'Expenses:A  1 USD', 'Assets:Cash')], signer, NOW);
     // The older JSON form only ever held entries signed alone.
     const second = signAlone(store, signer, [transaction('2024-01-03', 'two', 'Expenses:A  2 USD', 'Assets:Cash')]);
+    const third = store.signEntries([transaction('2024-01-04', 'three', 'Expenses:A  3 USD', 'Assets:Cash')], signer, NOW, 1);
     await leaveBatch(store, first, '1000-a.batch');
     await leaveBatch(store, second, '2000-b.json');
+    await leaveBatch(store, third, '3000-c-lines.batch');
     await writeEntryLines(join(store.folder.pendingDir, '1500-other.batch'), [`coop ${'f'.repeat(32)}`]);
     await store.close();
 
@@ -586,7 +594,7 @@ describe('CoopStore write-ahead batches', () => {
     try {
       expect(await pendingNames()).toEqual(['1500-other.batch']);
       const book = await readBook(reopened);
-      expect(book.transactions.map((recorded) => recorded.transaction.description)).toEqual(['one', 'two']);
+      expect(book.transactions.map((recorded) => recorded.transaction.description)).toEqual(['one', 'two', 'three']);
     } finally {
       await reopened.close();
     }

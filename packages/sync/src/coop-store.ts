@@ -10,7 +10,8 @@ import {
 import { type DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, monthOfDate, packText, periodDays, periodDocuments } from './documents.js';
 import { FileStorageAdapter, type StorageProblem } from './file-storage-adapter.js';
-import { readEntryLines, writeEntryLines } from './deflated-lines.js';
+import { readEntryLines } from './deflated-lines.js';
+import { type BatchPack, type PackedBatchFile, isPackedBatch, parsePackedBatch, writePackedBatch } from './packed-batch.js';
 import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
 import { prepareEntries } from './parallel-prepare.js';
 
@@ -28,6 +29,8 @@ export interface ReadEntries {
 export interface NewEntry<K extends EntryKind = EntryKind> {
   readonly kind: K;
   readonly payload: PayloadOf<K>;
+  /** `canonicalJson(payload)`, when the caller computed it already (an import does, for the import key). */
+  readonly payloadText?: string;
 }
 
 export const crypto = nodeEntryCrypto;
@@ -39,6 +42,9 @@ export interface RepoNetworkOptions {
 
 /** Batches at least this large unload each month's document once it is written (see saveAndUnload). */
 export const UNLOAD_AFTER_WRITE_ENTRIES = 5000;
+
+/** How many written months of a large batch may be saving at once (each holds its document in memory until saved). */
+const MONTHS_SAVING_AT_ONCE = 4;
 
 export class CoopStore {
   readonly folder: DataFolder;
@@ -169,12 +175,12 @@ export class CoopStore {
    * per day rather than per entry.
    */
   signEntries(entries: readonly NewEntry[], signer: EntrySigner, now: Date, firstPosition = 0): Entry[] {
-    return sealByPack(this.entryFields(entries, now, firstPosition).map((fields) => prepareEntry(fields, signer.publicKey, crypto)), signer);
+    return sealByPack(this.entryFields(entries, now, firstPosition).map((fields, index) => prepareEntry(fields, signer.publicKey, crypto, entries[index]!.payloadText)), signer);
   }
 
   /** The same, preparing a large batch on worker threads. */
   async signEntriesInParallel(entries: readonly NewEntry[], signer: NodeEntrySigner, now: Date): Promise<Entry[]> {
-    return sealByPack(await prepareEntries(this.entryFields(entries, now, 0), signer.publicKey), signer);
+    return sealByPack(await prepareEntries(this.entryFields(entries, now, 0), signer.publicKey, undefined, entries.map((entry) => entry.payloadText)), signer);
   }
 
   private entryFields(entries: readonly NewEntry[], now: Date, firstPosition: number): Omit<EntryBody, 'v' | 'author'>[] {
@@ -193,9 +199,11 @@ export class CoopStore {
     if (entries.length === 0) return;
     await mkdir(this.folder.pendingDir, { recursive: true });
     const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
-    // First line names the co-op; then each seal and its entries, one line each, deflated and checksummed (see deflated-lines.ts).
-    await writeEntryLines(batchPath, [`coop ${this.coopId}`, ...batchLines(entries)]);
-    await this.applyEntries(entries, onProgress);
+    for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
+    // The batch holds the very packs the documents get, deflated once (see packed-batch.ts).
+    const packed = packBatch(entries);
+    await writePackedBatch(batchPath, { coop: this.coopId, packs: batchPacks(packed) });
+    await this.applyPacks(packed, onProgress);
     await this.flush();
     await rm(batchPath, { force: true });
   }
@@ -210,44 +218,26 @@ export class CoopStore {
     }
     for (const name of names) {
       const path = join(this.folder.pendingDir, name);
-      const batch = name.endsWith('.json') ? await readJsonBatch(path) : await readLineBatch(path);
+      const batch = await readPendingBatch(path, name);
       if (batch === undefined) {
         // A batch that is not whole was never promised to anyone (it is renamed into place only once written).
         throw new TallystickError('damaged_batch', `pending batch ${path} is damaged; it was not applied. Move it aside to open the books`);
       }
       if (batch.coop !== this.coopId) continue;
-      const checks = [
-        ...batch.singles.map((item) => checkStoredEntry(crypto.sha256Hex(item.text), item, crypto)),
-        ...batch.sealed.flatMap((group) => checkSealedEntries(group.texts, group, crypto)),
-      ];
-      const entries: Entry[] = [];
-      for (const checked of checks) {
-        assert(checked.ok, `pending batch ${name} holds an entry this device signed that does not verify`);
-        entries.push(checked.entry);
-      }
-      await this.applyEntries(entries);
+      await this.applyPacks(batch.packed);
       await this.flush();
       await rm(path, { force: true });
     }
   }
 
-
-  private async applyEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
-    const byMonth = new Map<string, Entry[]>();
-    const catalogEntries: Entry[] = [];
-    for (const entry of entries) {
-      assert(entry.body.coop === this.coopId, 'entry for another co-op');
-      const date = datedPayload(entry.body.payload);
-      if (date === undefined) { catalogEntries.push(entry); continue; }
-      const month = monthOfDate(date);
-      const list = byMonth.get(month) ?? [];
-      list.push(entry);
-      byMonth.set(month, list);
-    }
+  private async applyPacks(packed: PackedEntries, onProgress?: (done: number, total: number) => void): Promise<void> {
+    const total = packed.entries;
     let done = 0;
     const newPeriods: { month: string; documentId: string }[] = [];
-    for (const [month, monthEntries] of [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const days = packsByDay(monthEntries);
+    // Months being saved and unloaded: a few at once, so one month's file writes and fsyncs overlap the
+    // next month's Automerge work instead of the process waiting on the disk 120 times in a row.
+    const saving: Promise<void>[] = [];
+    for (const [month, { days, entries: monthEntries }] of [...packed.months].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const handle = await this.existingPeriodHandle(month);
       if (handle) {
         handle.change((doc) => {
@@ -264,10 +254,16 @@ export class CoopStore {
         this.periodHandles.set(month, created);
         newPeriods.push({ month, documentId: created.documentId });
       }
-      if (entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) await this.saveAndUnload(month);
-      done += monthEntries.length;
-      onProgress?.(done, entries.length);
+      if (total >= UNLOAD_AFTER_WRITE_ENTRIES) {
+        const saved = this.saveAndUnload(month);
+        saved.catch(() => undefined); // awaited below; this only keeps a failure from being reported as unhandled meanwhile
+        saving.push(saved);
+        if (saving.length >= MONTHS_SAVING_AT_ONCE) await saving.shift();
+      }
+      done += monthEntries;
+      onProgress?.(done, total);
     }
+    await Promise.all(saving);
     const stillLoaded = newPeriods.filter((period) => this.periodHandles.has(period.month));
     if (stillLoaded.length > 0) {
       // The catalog must never reach the disk naming a period document that is not there: a crash between
@@ -275,17 +271,16 @@ export class CoopStore {
       await this.repo.flush(stillLoaded.map((period) => period.documentId as DocumentId));
       await this.storage.whenIdle();
     }
-    if (catalogEntries.length > 0 || newPeriods.length > 0) {
+    const catalogPacks = Object.entries(packed.catalog);
+    if (catalogPacks.length > 0 || newPeriods.length > 0) {
       this.catalogHandle.change((doc) => {
         for (const { month, documentId } of newPeriods) {
           if (!doc.periods[month]) doc.periods[month] = {};
           doc.periods[month][documentId] = true;
         }
-        if (catalogEntries.length > 0) {
-          for (const [key, value] of Object.entries(packs(catalogEntries))) if (!doc.entries[key]) doc.entries[key] = value;
-        }
+        for (const [key, value] of catalogPacks) if (!doc.entries[key]) doc.entries[key] = value;
       });
-      onProgress?.(entries.length, entries.length);
+      onProgress?.(total, total);
     }
   }
 
@@ -378,16 +373,97 @@ export class CoopStore {
   }
 }
 
-/** date → packs of that day's entries. */
-function packsByDay(entries: readonly Entry[]): Record<string, Record<string, StoredPack>> {
-  const byDate = new Map<string, Entry[]>();
+/** A batch as it goes into the documents: the catalog's packs, and each month's packs by day. */
+interface PackedEntries {
+  readonly catalog: Record<string, StoredPack>;
+  readonly months: Map<string, { days: Record<string, Record<string, StoredPack>>; entries: number }>;
+  /** How many entries the packs hold (progress is told in entries). */
+  readonly entries: number;
+}
+
+function packBatch(entries: readonly Entry[]): PackedEntries {
+  const byWhere = new Map<string, Entry[]>();
   for (const entry of entries) {
-    const date = datedPayload(entry.body.payload)!;
-    const list = byDate.get(date);
+    const where = datedPayload(entry.body.payload) ?? 'catalog';
+    const list = byWhere.get(where);
     if (list) list.push(entry);
-    else byDate.set(date, [entry]);
+    else byWhere.set(where, [entry]);
   }
-  return Object.fromEntries([...byDate].map(([date, list]) => [date, packs(list)]));
+  const packed = emptyPacked();
+  for (const [where, list] of byWhere) for (const [key, value] of Object.entries(packs(list))) addPack(packed, where, key, value, list.length);
+  return { ...packed, entries: entries.length };
+}
+
+function emptyPacked(): PackedEntries {
+  return { catalog: {}, months: new Map(), entries: 0 };
+}
+
+/** Files a pack under its day (or the catalog); `entries` counts towards its month's progress. */
+function addPack(packed: PackedEntries, where: string, key: string, value: StoredPack, entries: number): void {
+  if (where === 'catalog') { packed.catalog[key] = value; return; }
+  const month = monthOfDate(where);
+  let period = packed.months.get(month);
+  if (!period) packed.months.set(month, period = { days: {}, entries: 0 });
+  (period.days[where] ??= {})[key] = value;
+  period.entries += entries;
+}
+
+/** The write-ahead file of a batch of entries, as appendEntries writes it. */
+export function pendingBatchOf(coop: string, entries: readonly Entry[]): PackedBatchFile {
+  return { coop, packs: batchPacks(packBatch(entries)) };
+}
+
+/** The packs of a batch as the write-ahead file lists them. */
+function batchPacks(packed: PackedEntries): BatchPack[] {
+  const list: BatchPack[] = Object.entries(packed.catalog).map(([key, value]) => ({ where: 'catalog', key, bytes: packBytes(value) }));
+  for (const { days } of packed.months.values()) {
+    for (const [date, dayPacks] of Object.entries(days)) for (const [key, value] of Object.entries(dayPacks)) list.push({ where: date, key, bytes: packBytes(value) });
+  }
+  return list;
+}
+
+function packBytes(value: StoredPack): Uint8Array {
+  assert(value instanceof Uint8Array, 'a new pack is stored as deflated bytes');
+  return value;
+}
+
+/**
+ * A pending batch read back, as packs to apply: every entry in it must verify (this device wrote and
+ * signed it) and sit where its date says, else it is a bug, not bad input. Older batch files (deflated
+ * entry lines, or JSON) are read too, and packed as a new write would pack them.
+ */
+async function readPendingBatch(path: string, name: string): Promise<{ coop: string; packed: PackedEntries } | undefined> {
+  if (name.endsWith('.json')) return entriesBatch(await readJsonBatch(path), name);
+  const bytes = await readFile(path);
+  if (!isPackedBatch(bytes)) return entriesBatch(await readLineBatch(path), name);
+  const file = parsePackedBatch(bytes);
+  if (file === undefined) return undefined;
+  const packed = emptyPacked();
+  let count = 0;
+  for (const pack of file.packs) {
+    const checks = checkPack(pack.key, pack.bytes);
+    for (const checked of checks) {
+      assert(checked.ok, `pending batch ${name} holds an entry this device signed that does not verify`);
+      assert((datedPayload(checked.entry.body.payload) ?? 'catalog') === pack.where, `pending batch ${name} files an entry under the wrong day`);
+    }
+    addPack(packed, pack.where, pack.key, pack.bytes, checks.length);
+    count += checks.length;
+  }
+  return { coop: file.coop, packed: { ...packed, entries: count } };
+}
+
+function entriesBatch(batch: PendingBatch | undefined, name: string): { coop: string; packed: PackedEntries } | undefined {
+  if (batch === undefined) return undefined;
+  const checks = [
+    ...batch.singles.map((item) => checkStoredEntry(crypto.sha256Hex(item.text), item, crypto)),
+    ...batch.sealed.flatMap((group) => checkSealedEntries(group.texts, group, crypto)),
+  ];
+  const entries: Entry[] = [];
+  for (const checked of checks) {
+    assert(checked.ok, `pending batch ${name} holds an entry this device signed that does not verify`);
+    entries.push(checked.entry);
+  }
+  return { coop: batch.coop, packed: packBatch(entries) };
 }
 
 /** Entries that go into one pack share a seal: one per day (or the catalog), at most MAX_SEAL_GROUP each. */

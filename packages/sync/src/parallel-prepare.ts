@@ -17,10 +17,14 @@ export const PARALLEL_PREPARE_THRESHOLD = 5000;
  */
 export const PARALLEL_PREPARE_MIN_CORES = 4;
 
-export async function prepareEntries(fieldsList: readonly Omit<EntryBody, 'v' | 'author'>[], author: DeviceKey, cores = availableParallelism()): Promise<PreparedEntry[]> {
+export async function prepareEntries(
+  fieldsList: readonly Omit<EntryBody, 'v' | 'author'>[], author: DeviceKey, cores = availableParallelism(),
+  /** Each entry's `canonicalJson(payload)` where the caller has it (see core's prepareEntry). */
+  payloadTexts: readonly (string | undefined)[] = [],
+): Promise<PreparedEntry[]> {
   const threads = Math.min(4, cores);
   if (fieldsList.length < PARALLEL_PREPARE_THRESHOLD || threads < PARALLEL_PREPARE_MIN_CORES) {
-    return fieldsList.map((fields) => prepareEntry(fields, author, nodeEntryCrypto));
+    return fieldsList.map((fields, index) => prepareEntry(fields, author, nodeEntryCrypto, payloadTexts[index]));
   }
   // Work goes out in chunks, so that only a few chunks are ever copied to the threads at once.
   const chunks: (readonly Omit<EntryBody, 'v' | 'author'>[])[] = [];
@@ -30,7 +34,10 @@ export async function prepareEntries(fieldsList: readonly Omit<EntryBody, 'v' | 
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./prepare-worker.js', import.meta.url)));
   try {
     await Promise.all(workers.map(async (worker) => {
-      for (let chunk = next++; chunk < chunks.length; chunk = next++) results[chunk] = await prepareChunk(worker, chunks[chunk]!, author);
+      for (let chunk = next++; chunk < chunks.length; chunk = next++) {
+        const start = chunk * CHUNK_ENTRIES;
+        results[chunk] = await prepareChunk(worker, { author, fields: chunks[chunk]!, payloadTexts: payloadTexts.slice(start, start + CHUNK_ENTRIES) });
+      }
     }));
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
@@ -50,12 +57,19 @@ export async function prepareEntries(fieldsList: readonly Omit<EntryBody, 'v' | 
 
 const CHUNK_ENTRIES = 2000;
 
-function prepareChunk(worker: Worker, fields: readonly Omit<EntryBody, 'v' | 'author'>[], author: DeviceKey): Promise<{ id: string; text: string }[]> {
+/** What a preparing thread is sent: a slice of the batch (see prepare-worker.ts). */
+export interface PrepareRequest {
+  readonly author: DeviceKey;
+  readonly fields: readonly Omit<EntryBody, 'v' | 'author'>[];
+  readonly payloadTexts: readonly (string | undefined)[];
+}
+
+function prepareChunk(worker: Worker, request: PrepareRequest): Promise<{ id: string; text: string }[]> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => { worker.off('message', onMessage); reject(error); };
     const onMessage = (done: { id: string; text: string }[]) => { worker.off('error', onError); resolve(done); };
     worker.once('message', onMessage);
     worker.once('error', onError);
-    worker.postMessage({ author, fields });
+    worker.postMessage(request);
   });
 }

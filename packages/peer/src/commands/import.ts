@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import {
-  type ParsedBook, type ReadIncludedFile, TallystickError, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
+  type ParsedBook, type ReadIncludedFile, TallystickError, canonicalFields, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
   importCsv, parseBeancount, parseCsvRules, parseJournal,
 } from '@tallystick/core';
 import { type BookView, type NewEntry, crypto, declarationKey } from '@tallystick/sync';
@@ -147,12 +147,14 @@ export function newEntriesOf(parsed: ParsedBook, format: ImportFormat, view: Pic
   const occurrences = new Map<string, number>();
   for (const { value } of parsed.transactions) {
     const payload = encodeTransaction(value);
-    const content = crypto.sha256Hex(canonicalJson(payload));
+    // Each field is encoded once: the content hash and the entry's text (with the import key) both embed them.
+    const fields = canonicalFields(payload);
+    const content = crypto.sha256Hex(canonicalJson(fields));
     const occurrence = occurrences.get(content) ?? 0;
     occurrences.set(content, occurrence + 1);
     const importKey = crypto.sha256Hex(`${format}\u0000${content}\u0000${occurrence}`);
     if (view.importKeys.has(importKey)) { skipped += 1; continue; }
-    entries.push({ kind: 'transaction', payload: { ...payload, importKey } });
+    entries.push({ kind: 'transaction', payload: { ...payload, importKey }, payloadText: canonicalJson({ ...fields, importKey }) });
   }
   return { entries, skipped };
 }

@@ -175,8 +175,9 @@ class JournalReader implements DirectiveHost {
       if (!(error instanceof TallystickError)) throw error;
       this.errors.push(error);
     }
-    delete read.draft;
-    if (!hasAssertion) delete read.postings;
+    // Cleared rather than deleted: `delete` would turn each of 100,000 records into a slow dictionary.
+    read.draft = undefined;
+    if (!hasAssertion) read.postings = undefined;
   }
 
   /** Completes the scanned posting's draft with what its comment lines say. */
