@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: one table comparing Tallystick with ledger, hledger and beancount on the same generated book.
 //
-//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|timebank|clearing|sync|ui]
+//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|books|timebank|clearing|sync|ui]
 //                      [--timeout SECONDS] [--members N] [--exchanges N]
 //
 // After the books table comes the time bank's (bench/timebank.mjs): 2,000 members and 200,000 exchanges,
@@ -44,9 +44,11 @@ function parseArguments(argv) {
     else if (flag === '--timeout') options.timeoutSeconds = count();
     else if (flag === '--members') options.members = count();
     else if (flag === '--exchanges') options.exchanges = count();
-    else if (flag === '--only' && ['anchors', 'tallystick', 'timebank', 'clearing', 'sync', 'ui'].includes(text)) options.only = text;
-    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, timebank, clearing, sync or ui');
-    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|timebank|clearing|sync|ui, --timeout SECONDS, --members N, --exchanges N)`);
+    // `books` (or `anchors,tallystick`): the books table alone, anchors and Tallystick side by side, with its targets.
+    else if (flag === '--only' && ['anchors,tallystick', 'tallystick,anchors'].includes(text)) options.only = 'books';
+    else if (flag === '--only' && ['anchors', 'tallystick', 'books', 'timebank', 'clearing', 'sync', 'ui'].includes(text)) options.only = text;
+    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, books (both), timebank, clearing, sync or ui');
+    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|books|timebank|clearing|sync|ui, --timeout SECONDS, --members N, --exchanges N)`);
   }
   return options;
 }
@@ -276,7 +278,7 @@ async function benchBooks(options) {
     rows.push(...measured.rows);
     checks = measured.checks;
   }
-  const targets = options.only === undefined ? evaluateTargets(rows) : [];
+  const targets = options.only === undefined || options.only === 'books' ? evaluateTargets(rows) : [];
   out(`Tallystick bench: ${options.transactions} transactions (seed ${options.seed}), ${options.runs} run(s) each, timeout ${options.timeoutSeconds} s per command`);
   out(`${toolVersion('ledger', ['--version'])}; ${toolVersion('hledger', ['--version'])}; ${toolVersion('bean-check', ['--version'])}; node ${nodeVersion()}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
   printTable(rows, targets, checks);

@@ -154,7 +154,8 @@ export function newEntriesOf(parsed: ParsedBook, format: ImportFormat, view: Pic
     occurrences.set(content, occurrence + 1);
     const importKey = crypto.sha256Hex(`${format}\u0000${content}\u0000${occurrence}`);
     if (view.importKeys.has(importKey)) { skipped += 1; continue; }
-    entries.push({ kind: 'transaction', payload: { ...payload, importKey }, payloadText: canonicalJson({ ...fields, importKey }) });
+    payload.importKey = importKey; // the payload is ours (just encoded): no copy of 100k payloads
+    entries.push({ kind: 'transaction', payload, payloadText: canonicalJson({ ...fields, importKey }) });
   }
   return { entries, skipped };
 }
