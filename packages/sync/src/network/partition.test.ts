@@ -51,7 +51,7 @@ function createRandom(seed: number): { integer: (count: number) => number } {
 
 beforeAll(async () => {
   // In memory when the machine has it (tmpfs: real files, fsync costs nothing): this property is about
-  // convergence, and a shared disk's fsyncs made it ~4× slower; the crash tests cover durability.
+  // convergence, and on a shared disk fsyncs set its pace (272 s against 174 s here); the crash tests cover durability.
   root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tallystick-partition-'));
   const signers = Array.from({ length: DEVICES }, () => new NodeEntrySigner(generateDevicePrivateKey()));
   const founder = await DataFolder.open(join(root, 'd0'), { create: true });
