@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImmutableString } from '@automerge/automerge';
+import { ImmutableString, getAllChanges } from '@automerge/automerge';
 import { type AutomergeUrl } from '@automerge/automerge-repo';
 import {
   type Book, type Entry, type ReportInput, balanceReport, canonicalJson, createEntry, encodeTransaction, materialize, parseJournal, reportInputOfBook, sealMessage,
@@ -158,6 +158,34 @@ describe('CoopStore: append, close, reopen', () => {
       const book = await readBook(reopened);
       expect(book.transactions.map((recorded) => recorded.transaction.description)).toEqual(entries.map((entry) => (entry.body.payload as { description: string }).description));
       expect(flatBalances(reportInputOfBook(book))['Income:Sales\u0000EUR']).toBe('-465');
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+describe('CoopStore group commit', () => {
+  it('writes appends made during a write together, as one change, and fails only the call whose entries are bad', async () => {
+    const { store, signer } = await foundCoop();
+    await append(store, signer, [transaction('2024-04-01', 'opening', 'Assets:Cash  1 EUR', 'Income:Sales')]);
+    const month = Object.values(store.repo.handles).find((handle) => handle.isReady() && (handle.doc() as Partial<PeriodDoc>).month === '2024-04')!;
+    const changesBefore = getAllChanges(month.doc()).length;
+    const singles = Array.from({ length: 20 }, (_, index) => store.signEntries([transaction('2024-04-02', `sale ${index}`, `Assets:Cash  ${index + 1} EUR`, 'Income:Sales')], signer, NOW));
+    // The first starts writing at once; the other nineteen wait for it, then go as one batch.
+    await Promise.all(singles.map((entries) => store.appendEntries(entries)));
+    expect(getAllChanges(month.doc()).length - changesBefore).toBe(2);
+
+    const sealed = store.signEntries(Array.from({ length: 3 }, (_, index) => transaction('2024-04-03', `sealed ${index}`, 'Assets:Cash  1 EUR', 'Income:Sales')), signer, NOW);
+    const more = Array.from({ length: 3 }, (_, index) => store.signEntries([transaction('2024-04-03', `more ${index}`, 'Assets:Cash  2 EUR', 'Income:Sales')], signer, NOW));
+    const outcomes = await Promise.allSettled([store.appendEntries(more[0]!), store.appendEntries(more[1]!), store.appendEntries(sealed.slice(0, 2)), store.appendEntries(more[2]!)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/part of a seal/u);
+    await store.close();
+    const reopened = await reopen();
+    try {
+      const descriptions = (await readBook(reopened)).transactions.map((recorded) => recorded.transaction.description).sort();
+      expect(descriptions).toEqual(['more 0', 'more 1', 'more 2', 'opening', ...singles.map((_, index) => `sale ${index}`)].sort());
+      expect(readdirSync(join(dir, 'pending'))).toEqual([]);
     } finally {
       await reopened.close();
     }

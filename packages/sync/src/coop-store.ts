@@ -194,9 +194,40 @@ export class CoopStore {
    * instant: the batch is first written whole (atomically) to pending/, then applied to the documents,
    * flushed, and only then removed. Opening the store replays any batch left behind. Entries are keyed
    * by id, so a replay never duplicates. `onProgress` is told how many entries are in the documents.
+   * Appends made while one is being written wait, and are then written together as one batch (a group
+   * commit): one set of fsyncs serves them all, so a steady stream of entries does not queue up behind
+   * the disk. Each call still resolves only once its entries are on disk.
    */
-  async appendEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
-    if (entries.length === 0) return;
+  appendEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waitingAppends.push({ entries, ...(onProgress === undefined ? {} : { onProgress }), resolve, reject });
+      if (!this.appending) void this.writeWaitingAppends();
+    });
+  }
+
+  private readonly waitingAppends: WaitingAppend[] = [];
+  private appending = false;
+
+  private async writeWaitingAppends(): Promise<void> {
+    this.appending = true;
+    try {
+      for (let group = takeAppendGroup(this.waitingAppends); group.length > 0; group = takeAppendGroup(this.waitingAppends)) {
+        try {
+          await this.writeBatch(group.flatMap((append) => append.entries), group.length === 1 ? group[0]!.onProgress : undefined);
+          for (const append of group) append.resolve();
+        } catch (error) {
+          if (group.length === 1) group[0]!.reject(error);
+          // One call's bad entries must not fail the others': each is written again alone (replay is idempotent).
+          else for (const append of group) await this.writeBatch(append.entries).then(append.resolve, append.reject);
+        }
+      }
+    } finally {
+      this.appending = false;
+    }
+  }
+
+  private async writeBatch(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
     await mkdir(this.folder.pendingDir, { recursive: true });
     const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
     for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
@@ -580,4 +611,29 @@ export function checkPack(key: string, value: unknown, known?: ReadonlyMap<strin
 function dedupe(entries: Entry[]): Entry[] {
   const seen = new Set<string>();
   return entries.filter((entry) => (seen.has(entry.id) ? false : (seen.add(entry.id), true)));
+}
+
+interface WaitingAppend {
+  readonly entries: readonly Entry[];
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The next appends to write as one batch, in the order they were made: a call that reports progress, or
+ * one large enough to unload months as it goes, is written alone; small ones together, up to that size.
+ */
+function takeAppendGroup(waiting: WaitingAppend[]): WaitingAppend[] {
+  const first = waiting[0];
+  if (first === undefined) return [];
+  if (first.onProgress !== undefined || first.entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) return waiting.splice(0, 1);
+  let count = 0;
+  let taken = 0;
+  for (const append of waiting) {
+    if (append.onProgress !== undefined || count + append.entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) break;
+    count += append.entries.length;
+    taken += 1;
+  }
+  return waiting.splice(0, taken);
 }

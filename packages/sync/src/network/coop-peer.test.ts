@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { libp2pKeyOfDevice, peerIdOfDevice } from './device-identity.js';
 import { encodeInvite, decodeInvite } from './invite.js';
 import { fetchCoop } from './join-coop.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { fetchSnapshots, serveSnapshots, SNAPSHOT_PROTOCOL, type SnapshotAnswer } from './snapshot-protocol.js';
 import { createSyncNode } from './sync-node.js';
 
 /*
@@ -122,7 +124,9 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
 
     await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
     await waitFor('ana\'s peer to pick up the vote', () => anaPeer.gate.allows(peerIdOfDevice(bea.signer.publicKey)));
-    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true, peerId: anaPeer.peerId });
+    const fetched: unknown[] = [];
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite, onMonthsFetched: (counts) => { fetched.push(counts); } })).toMatchObject({ ok: true, peerId: anaPeer.peerId });
+    expect(fetched).toEqual([{ fromSavedBytes: 2, synced: 0 }]);
 
     const beaPeer = await startPeer(bea, { listen: [] });
     expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
@@ -144,6 +148,55 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const expected = ['Ana in March', 'Bea in April', 'Bea in March', 'February ink', 'January paper'];
     expect(await descriptions(bea)).toEqual(expected);
     expect(await descriptions(ana)).toEqual(expected);
+  }, 30_000);
+
+  it('joins from the inviter\'s saved bytes, syncs what they lack, and refuses a month that is not the one the catalog names', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00'), transaction('2025-02-03', 'February ink', '4.00')]);
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    const months = Object.fromEntries(anaPeer.replicator.documentStates().filter((state) => state.label.startsWith('period')).map((state) => [state.label, state.documentId]));
+    const january = months['period 2025-01']!;
+    const february = months['period 2025-02']!;
+    const januaryBefore = await anaPeer.replicator.readSnapshot(january);
+    await write(ana, ana.signer, [transaction('2025-01-20', 'January tea', '3.00')]);
+    await waitFor('ana\'s peer to pick up the later January entry', () => ana.events.some((event) => event.type === 'local-changes'));
+    /** Ana's peer answering snapshot requests its own way (the sync protocol stays honest). */
+    const serve = async (read: (documentId: string) => Promise<SnapshotAnswer>) => {
+      await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);
+      await serveSnapshots(anaPeer.node, { sharesWith: () => true, read, log: () => undefined });
+    };
+    const counts = async (on: Device) => {
+      const fetched: unknown[] = [];
+      expect(await fetchCoop({ folder: on.folder, signer: bea.signer, invite, onMonthsFetched: (counted) => { fetched.push(counted); } })).toMatchObject({ ok: true });
+      return fetched;
+    };
+
+    // February's bytes handed over as January: loaded, recognised, refused; the co-op is not recorded.
+    await serve(async (documentId) => ({ ...(await anaPeer.replicator.readSnapshot(documentId === january ? february : documentId)), documentId }));
+    const lied = await device('bea-lied');
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringContaining('it is not the month 2025-01 of this co-op') });
+    expect(Object.keys(lied.folder.config.coops)).toEqual([]);
+    // Bytes that are not Automerge at all.
+    await serve(async (documentId) => ({ documentId, heads: ['ab'.repeat(32)], data: new Uint8Array([1, 2, 3]) }));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringContaining('not a readable Automerge document') });
+
+    // January's bytes from before its last entry, with today's heads: stored, then the rest synced.
+    const januaryNow = await anaPeer.replicator.readSnapshot(january);
+    assert('heads' in januaryNow && 'heads' in januaryBefore);
+    expect(januaryNow.heads).not.toEqual(januaryBefore.heads);
+    await serve(async (documentId) => (documentId === january ? { ...januaryBefore, heads: januaryNow.heads } : anaPeer.replicator.readSnapshot(documentId)));
+    const behind = await device('bea-behind');
+    expect(await counts(behind)).toEqual([{ fromSavedBytes: 2, synced: 1 }]);
+    expect(await descriptions(behind)).toEqual(['February ink', 'January paper', 'January tea']);
+
+    // A peer without the snapshot protocol: every month synced.
+    await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);
+    expect(await counts(bea)).toEqual([{ fromSavedBytes: 0, synced: 2 }]);
+    expect(await descriptions(bea)).toEqual(['February ink', 'January paper', 'January tea']);
   }, 30_000);
 
   it('refuses a non-member whichever side dials, and it receives no document', async () => {
@@ -217,6 +270,12 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
       const riverside = ana.folder.config.coops[anaPeer.store.coopId]!.catalog;
       expect((await repo.find<{ name: string }>(riverside as AutomergeUrl, { signal: AbortSignal.timeout(5_000) })).doc().name).toBe('Riverside');
       await expect(repo.find(`automerge:${otherCatalog}` as AutomergeUrl, { signal: AbortSignal.timeout(3_000) })).rejects.toThrow();
+      // Nor as saved bytes.
+      const answers: SnapshotAnswer[] = [];
+      const connection = node.getConnections()[0]!;
+      await fetchSnapshots(connection, [otherCatalog, riverside.replace('automerge:', '')], { signal: AbortSignal.timeout(3_000), onAnswer: (answer) => { answers.push(answer); } });
+      expect(answers[0]).toEqual({ documentId: otherCatalog, unavailable: 'not shared with this device' });
+      expect(answers[1]).toMatchObject({ documentId: riverside.replace('automerge:', ''), heads: [expect.any(String)] });
     } finally {
       await repo.shutdown();
       await node.stop();

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DocumentId } from '@automerge/automerge-repo';
 import type { Libp2p, PeerInfo, IdentifyResult } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { CoopStore } from '../coop-store.js';
@@ -11,6 +12,7 @@ import { libp2pKeyOfDevice } from './device-identity.js';
 import { KnownPeers } from './known-peers.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
+import { serveSnapshots } from './snapshot-protocol.js';
 import { createSyncNode } from './sync-node.js';
 
 export type PeerEvent =
@@ -115,6 +117,11 @@ export class CoopPeer {
     late.peer = peer;
     try {
       await replicator.start();
+      await serveSnapshots(node, {
+        sharesWith: (peerId, documentId) => replicator.sharesWith(documentId as DocumentId, peerId),
+        read: (documentId) => replicator.readSnapshot(documentId),
+        log: (reason) => { options.log({ type: 'problem', reason }); },
+      });
       await node.start();
     } catch (error) {
       await replicator.stop().catch(() => undefined); // the error that stopped the start is the one to report

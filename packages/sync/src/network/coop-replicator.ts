@@ -1,5 +1,5 @@
 import { sep } from 'node:path';
-import { getHeads, loadIncremental } from '@automerge/automerge';
+import { getHeads, loadIncremental, save } from '@automerge/automerge';
 import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
 import type { Libp2p } from '@libp2p/interface';
 import type { CoopStore } from '../coop-store.js';
@@ -10,6 +10,7 @@ import { CatalogRosterReader } from './catalog-roster.js';
 import { FederationGate, federationDevices } from './federation-gate.js';
 import type { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import type { RosterGate } from './roster-gate.js';
+import type { SnapshotAnswer } from './snapshot-protocol.js';
 
 /** What a replicating peer tells its user (and its tests), in order. */
 export type ReplicationEvent =
@@ -202,6 +203,23 @@ export class CoopReplicator {
     const tracked = this.documents.get(documentId);
     if (tracked === undefined) return false;
     return tracked.federation === undefined ? this.gate.allowsMember(peerId) : this.federations.allows(tracked.federation, peerId);
+  }
+
+  /**
+   * A document as a fresh replica's first copy (snapshot-protocol.ts): the chunks storage holds for it,
+   * which cost no Automerge work to hand over, with the heads here (changes not yet on disk reach the
+   * receiver by the sync protocol). A document never saved yet is saved whole.
+   */
+  async readSnapshot(documentId: string): Promise<SnapshotAnswer> {
+    const handle = this.documents.get(documentId as DocumentId)?.handle;
+    if (handle?.isReady() !== true) return { documentId, unavailable: 'not here' };
+    const heads = getHeads(handle.doc() as object);
+    const chunks = (await this.store.storage.loadRange([documentId])).filter((chunk) => chunk.key[1] === 'snapshot' || chunk.key[1] === 'incremental');
+    // Snapshots first, as automerge-repo's StorageSubsystem loads them.
+    chunks.sort((a, b) => (a.key[1] === b.key[1] ? 0 : a.key[1] === 'snapshot' ? -1 : 1));
+    const stored = chunks.flatMap((chunk) => (chunk.data === undefined ? [] : [chunk.data]));
+    const data = stored.length === 0 ? save(handle.doc() as object) : Buffer.concat(stored);
+    return { documentId, heads, data };
   }
 
   /** Tracks the document of every federation this folder belongs to, and derives who may hold it. */

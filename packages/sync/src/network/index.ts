@@ -14,3 +14,4 @@ export * from './join-coop.js';
 export * from './federation-gate.js';
 export * from './fetch-federation.js';
 export * from './join-progress.js';
+export * from './snapshot-protocol.js';
