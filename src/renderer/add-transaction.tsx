@@ -55,8 +55,7 @@ export function AddTransaction({ api, accounts, today, needsPassphrase, onSaved 
   return (
     <form className="add-transaction" aria-label="Add a transaction" onSubmit={(event) => void submit(event)}>
       <div className="fields">
-        <label>Date <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" value={date} onChange={(event) => setDate(event.target.value)} autoFocus aria-describedby="date-help" /></label>
-        <span id="date-help" className="help">YYYY-MM-DD</span>
+        <label>Date <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" value={date} onChange={(event) => setDate(event.target.value)} autoFocus aria-describedby="date-help" /><span id="date-help" className="help">YYYY-MM-DD</span></label>
         <label className="grow">Description <input type="text" value={description} onChange={(event) => setDescription(event.target.value)} /></label>
       </div>
       <fieldset>
@@ -64,7 +63,7 @@ export function AddTransaction({ api, accounts, today, needsPassphrase, onSaved 
         {postings.map((posting, index) => (
           <div className="posting" key={index}>
             <AccountInput accounts={accounts} value={posting.account} onChange={(account) => setPosting(index, { account })} label={`Posting ${index + 1} account`} />
-            <input type="text" aria-label={`Posting ${index + 1} amount`} placeholder={index === 0 ? "12.50 USD" : "amount, or empty to balance"} value={posting.amount} onChange={(event) => setPosting(index, { amount: event.target.value })} />
+            <input type="text" aria-label={`Posting ${index + 1} amount`} placeholder={index === 0 ? "12.50 USD" : "empty to balance"} value={posting.amount} onChange={(event) => setPosting(index, { amount: event.target.value })} />
           </div>
         ))}
       </fieldset>

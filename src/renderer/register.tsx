@@ -54,11 +54,11 @@ function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account
   if (total === 0) return <p>No postings to {account} yet.</p>;
   return (
     <div role="table" aria-label={`Register of ${account}`} aria-rowcount={total + 1} className="register">
-      <div role="row" className="register-row register-head" aria-rowindex={1}>
+      <div role="rowgroup"><div role="row" className="register-row register-head" aria-rowindex={1}>
         <span role="columnheader">Date</span><span role="columnheader">Description</span><span role="columnheader">Account</span>
         <span role="columnheader" className="amount">Amount</span><span role="columnheader" className="amount">Balance</span>
-      </div>
-      <div ref={scroller} className="register-scroll" aria-label="Register rows: Tab to a row, ↓/↑ to move, Enter to open">
+      </div></div>
+      <div ref={scroller} role="rowgroup" className="register-scroll" aria-label="Register rows: Tab to a row, ↓/↑ to move, Enter to open">
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
           {items.map((item) => {
             const line = lineAt(item.index);
