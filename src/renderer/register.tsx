@@ -26,6 +26,16 @@ export function RegisterView({ api, accounts, account, version, onChoose, onOpen
 
 /** Rows come from the service a window at a time (a register of 100,000 rows would be ~25 MB at once). */
 const PAGE_ROWS = 200;
+/** Pages kept in memory (10,000 rows); scrolling through a long register drops the ones farthest away. */
+const PAGES_KEPT = 50;
+
+/** Drops the pages farthest from `page` beyond PAGES_KEPT, and forgets having asked for them, so they are asked again when needed. */
+function keepNear(pages: Map<number, readonly RegisterLine[]>, page: number, asked: Set<number>): Map<number, readonly RegisterLine[]> {
+  if (pages.size <= PAGES_KEPT) return pages;
+  const farthest = [...pages.keys()].sort((a, b) => Math.abs(b - page) - Math.abs(a - page)).slice(0, pages.size - PAGES_KEPT);
+  for (const dropped of farthest) { pages.delete(dropped); asked.delete(dropped); }
+  return pages;
+}
 
 /** Each row takes focus (Tab, or ↓/↑ from row to row); Enter or a click opens its transaction. */
 function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account: string; version: number; onOpen: (transactionId: string) => void }) {
@@ -48,7 +58,7 @@ function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account
       if (asked.current.has(page)) continue;
       asked.current.add(page);
       void api.register({ account, offset: page * PAGE_ROWS, limit: PAGE_ROWS }).then((result) => {
-        if (result.ok) setPages((loaded) => new Map(loaded).set(page, result.value.lines));
+        if (result.ok) setPages((loaded) => keepNear(new Map(loaded).set(page, result.value.lines), page, asked.current));
         else asked.current.delete(page);
       });
     }
