@@ -19,9 +19,19 @@ export function RegisterView({ api, accounts, account, version, onChoose, onOpen
       <form className="register-choose" onSubmit={(event) => event.preventDefault()}>
         <label>Account <AccountInput accounts={accounts} value={account} onChange={onChoose} autoFocus={account === ''} label="Account for the register" /></label>
       </form>
-      {account === '' ? <p>Type an account name to see its register.</p> : <RegisterRows api={api} account={account} version={version} onOpen={onOpen} />}
+      {account === '' ? <p>Type an account name to see its register.</p>
+        : !isAccountOrParent(accounts, account) ? <p>No account is named {account}: keep typing, or choose one from the suggestions.</p>
+          : <RegisterRows api={api} account={account} version={version} onOpen={onOpen} />}
     </section>
   );
+}
+
+/**
+ * Only a known account, or a parent of some (Expenses for Expenses:Rent), is asked for: each ask reads the
+ * whole book, so a half-typed name must not cost one per keystroke.
+ */
+function isAccountOrParent(accounts: readonly string[], typed: string): boolean {
+  return accounts.some((account) => account === typed || account.startsWith(`${typed}:`));
 }
 
 /** Rows come from the service a window at a time (a register of 100,000 rows would be ~25 MB at once). */
