@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, app, ipcMain, shell } from 'electron';
+import { BrowserWindow, Menu, app, ipcMain, shell } from 'electron';
 import { createBookService } from '@tallystick/peer/dist/service/book-service.js';
 import { defaultDataDir } from '@tallystick/sync/data-folder';
 import { registerBookHandlers } from './ipc.js';
+import { menuTemplate } from './menu-template.js';
 import { isAppUrl, navigationGuard, windowOpenHandler } from './navigation-guards.js';
 import { windowOptions } from './window-options.js';
 
@@ -26,6 +27,7 @@ function createWindow(): void {
 void app.whenReady().then(() => {
   const service = createBookService({ dataDir: process.env.TALLYSTICK_DATA || defaultDataDir(process.env), env: process.env });
   registerBookHandlers(ipcMain, service, isAppUrl(appUrl));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ platform: process.platform, packaged: app.isPackaged })));
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

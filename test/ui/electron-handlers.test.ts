@@ -6,6 +6,7 @@ import electronViteConfig from '../../electron.vite.config.js';
 import { createBookService } from '../../packages/peer/src/service/book-service.js';
 import { BOOK_METHODS, CONTENT_SECURITY_POLICY, IPC_CHANNEL, type Overview, type ServiceResult } from '../../packages/peer/src/service/protocol.js';
 import { type IpcMainLike, registerBookHandlers } from '../../src/main/ipc.js';
+import { menuTemplate } from '../../src/main/menu-template.js';
 import { isAppUrl, navigationGuard, windowOpenHandler } from '../../src/main/navigation-guards.js';
 import { windowOptions } from '../../src/main/window-options.js';
 import { createBookApi } from '../../src/preload/api.js';
@@ -108,5 +109,28 @@ describe('the window', () => {
     expect(directives.some((directive) => directive.startsWith('frame-ancestors'))).toBe(false);
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/u);
+  });
+});
+
+describe('the application menu', () => {
+  const roles = (template: ReturnType<typeof menuTemplate>) => template.flatMap((item) => [item.role, ...(Array.isArray(item.submenu) ? item.submenu.map((sub) => sub.role) : [])]).filter(Boolean);
+
+  it('gives the platform keys for editing and zoom, and developer tools only in a development run', () => {
+    const packaged = roles(menuTemplate({ platform: 'linux', packaged: true }));
+    for (const role of ['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']) expect(packaged).toContain(role);
+    expect(packaged).not.toContain('toggleDevTools');
+    expect(packaged).not.toContain('reload');
+    expect(roles(menuTemplate({ platform: 'linux', packaged: false }))).toContain('toggleDevTools');
+  });
+
+  it('follows the platform: the app menu on macOS, and menus with Alt mnemonics that no screen shortcut uses elsewhere', () => {
+    const mac = menuTemplate({ platform: 'darwin', packaged: true });
+    expect(mac[0]!.role).toBe('appMenu');
+    expect(roles(mac)).toContain('close');
+    const linux = menuTemplate({ platform: 'linux', packaged: true });
+    const mnemonics = linux.map((item) => /&(\w)/u.exec(item.label ?? '')?.[1]?.toUpperCase()).filter(Boolean);
+    expect(mnemonics).toEqual(['F', 'E', 'V']);
+    // Alt+B and Alt+T switch the app's areas, Alt+0…9 its screens: a menu mnemonic on those would take the key.
+    for (const taken of ['B', 'T', ...'0123456789']) expect(mnemonics).not.toContain(taken);
   });
 });
