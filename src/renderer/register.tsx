@@ -1,4 +1,4 @@
-import { type KeyboardEvent, type MouseEvent, memo, useEffect, useRef, useState } from 'react';
+import { type FocusEvent, type KeyboardEvent, type MouseEvent, memo, useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { BookApi, RegisterLine } from '../../packages/peer/src/service/protocol.js';
 import { AccountInput } from './account-input.js';
@@ -47,12 +47,13 @@ function keepNear(pages: Map<number, readonly RegisterLine[]>, page: number, ask
   return pages;
 }
 
-/** Each row takes focus (Tab, or ↓/↑ from row to row); Enter or a click opens its transaction. */
+/** Rows take focus (Tab into the register, then ↓/↑ from row to row); Enter or a click opens its transaction. */
 function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account: string; version: number; onOpen: (transactionId: string) => void }) {
   const [register] = useService(() => api.register({ account, offset: 0, limit: PAGE_ROWS }), `${account}:${version}`);
   const scroller = useRef<HTMLDivElement>(null);
   const [pages, setPages] = useState<ReadonlyMap<number, readonly RegisterLine[]>>(new Map());
   const asked = useRef(new Set<number>());
+  const [activeRow, setActiveRow] = useState(0);
   useEffect(() => {
     asked.current = new Set([0]);
     setPages(register.state === 'ready' ? new Map([[0, register.value.lines]]) : new Map());
@@ -83,6 +84,13 @@ function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account
     const row = rowOf(event.target);
     if (row?.dataset.transaction) onOpen(row.dataset.transaction);
   };
+  // One row is in the Tab order (the last one focused, else the first on screen): Tab enters the register
+  // once, ↓/↑ move within it, and the next Tab leaves it.
+  const tabbableRow = items.some((item) => item.index === activeRow && lineAt(item.index)) ? activeRow : items.find((item) => lineAt(item.index))?.index;
+  const onFocus = (event: FocusEvent) => {
+    const row = rowOf(event.target);
+    if (row) setActiveRow(Number(row.getAttribute('aria-rowindex')) - 2);
+  };
   const onKeyDown = (event: KeyboardEvent) => {
     const row = rowOf(event.target);
     if (!row?.dataset.transaction) return;
@@ -101,9 +109,9 @@ function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account
         <span role="columnheader">Date</span><span role="columnheader">Description</span><span role="columnheader">Account</span>
         <span role="columnheader" className="amount">Amount</span><span role="columnheader" className="amount">Balance</span>
       </div></div>
-      <div ref={scroller} role="rowgroup" className="register-scroll" aria-label="Register rows: Tab to a row, ↓/↑ to move, Enter to open" onClick={onClick} onKeyDown={onKeyDown}>
+      <div ref={scroller} role="rowgroup" className="register-scroll" aria-label="Register rows: Tab to a row, ↓/↑ to move, Enter to open" onClick={onClick} onKeyDown={onKeyDown} onFocus={onFocus}>
         <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative' }}>
-          {items.map((item) => <RegisterRow key={item.key} index={item.index} start={item.start} line={lineAt(item.index)} />)}
+          {items.map((item) => <RegisterRow key={item.key} index={item.index} start={item.start} line={lineAt(item.index)} tabbable={item.index === tabbableRow} />)}
         </div>
       </div>
     </div>
@@ -114,12 +122,12 @@ function RegisterRows({ api, account, version, onOpen }: { api: BookApi; account
  * One row, rendered again only when its position or its line changes: a scroll renders just the rows it
  * brings in, not every row on screen.
  */
-const RegisterRow = memo(function RegisterRow({ index, start, line }: { index: number; start: number; line: RegisterLine | undefined }) {
+const RegisterRow = memo(function RegisterRow({ index, start, line, tabbable }: { index: number; start: number; line: RegisterLine | undefined; tabbable: boolean }) {
   const position = { transform: `translateY(${start}px)` };
   if (!line) return <div role="row" aria-rowindex={index + 2} aria-busy="true" className="register-row" style={position}><span role="cell">…</span></div>;
   return (
     <div
-      role="row" aria-rowindex={index + 2} className="register-row" tabIndex={0} data-transaction={line.transactionId}
+      role="row" aria-rowindex={index + 2} className="register-row" tabIndex={tabbable ? 0 : -1} data-transaction={line.transactionId}
       aria-label={`${line.date} ${line.description}, ${line.account} ${line.amount}: Enter opens the transaction`} style={position}>
       <span role="cell">{line.date}</span>
       <span role="cell" title={line.transactionId}>{line.description}</span>

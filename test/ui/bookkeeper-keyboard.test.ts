@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
+import { expectNoSeriousViolations } from '../helpers/axe.js';
 import { startUi } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
@@ -155,6 +156,7 @@ describe('a bookkeeper, keyboard only', () => {
       await page.locator('.notice').getByText(new RegExp(`^Opened ${account} on \\d{4}-\\d{2}-\\d{2}\\.$`, 'u')).waitFor();
       await page.locator(`tr[data-account="${account}"]`).waitFor();
     }
+    await expectNoSeriousViolations(page, 'Accounts, after opening four');
     await page.screenshot({ path: join(artifacts, 'keyboard-1-accounts-opened.png'), fullPage: true });
 
     // Three transactions, typed: type-ahead for the accounts, Tab between fields, Enter posts.
@@ -191,6 +193,7 @@ describe('a bookkeeper, keyboard only', () => {
     await page.keyboard.type(PASSPHRASE);
     await page.keyboard.press('Enter');
     await page.getByText(/^Import 2 transactions and 0 declarations from bank-february\.csv\?/u).waitFor();
+    await expectNoSeriousViolations(page, 'Import, asking to confirm');
     await page.screenshot({ path: join(artifacts, 'keyboard-3-import-confirm.png'), fullPage: true });
     await page.keyboard.press('Enter');
     await page.locator('.notice').getByText('Imported 2 transactions and 0 declarations from bank-february.csv.').waitFor();
@@ -213,6 +216,7 @@ describe('a bookkeeper, keyboard only', () => {
     await page.getByText(/^Reverse [0-9a-f]{12} \(2024-02-03 Paper and ink\) with an entry dated 2024-02-28\?/u).waitFor();
     await page.keyboard.press('Enter');
     await page.getByText(/^Reversed by [0-9a-f]{12}: the pair nets to zero$/u).waitFor();
+    await expectNoSeriousViolations(page, 'Transaction, reversed');
     await page.screenshot({ path: join(artifacts, 'keyboard-4-reversed.png'), fullPage: true });
 
     // Balances net to what the bookkeeper expects: 1000 − 45.20 + 300 + 85.50 − 60 + 45.20 in the bank.

@@ -120,7 +120,15 @@ describe('every screen passes axe and is photographed', () => {
     await page.getByRole('table', { name: 'Register of Assets:Bank:Checking' }).waitFor();
     await checkScreen(page, 'Register', 'books-register');
 
+    // One row is in the Tab order: Tab enters the register, ↓ moves within it and takes the Tab stop along.
+    expect(await page.locator('.register-scroll [role="row"][tabindex="0"]').count()).toBe(1);
     await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.getAttribute("aria-rowindex")')).toBe('2');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate('document.activeElement.getAttribute("aria-rowindex")')).toBe('3');
+    expect(await page.locator('.register-scroll [role="row"][tabindex="0"]').getAttribute('aria-rowindex')).toBe('3');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.evaluate('document.activeElement.getAttribute("aria-rowindex")')).toBe('2');
     await page.keyboard.press('Enter');
     await checkScreen(page, 'Transaction', 'books-transaction');
 
