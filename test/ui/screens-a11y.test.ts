@@ -129,6 +129,7 @@ describe('every screen passes axe and is photographed', () => {
     expect(await page.locator('.register-scroll [role="row"][tabindex="0"]').getAttribute('aria-rowindex')).toBe('3');
     await page.keyboard.press('ArrowUp');
     await expect.poll(() => page.evaluate('document.activeElement.getAttribute("aria-rowindex")')).toBe('2');
+    await page.screenshot({ path: join(screens, 'books-register-row-focused.png') });
     await page.keyboard.press('Enter');
     await checkScreen(page, 'Transaction', 'books-transaction');
 
