@@ -9,7 +9,8 @@ export function menuTemplate(options: { platform: NodeJS.Platform; packaged: boo
   const mac = options.platform === 'darwin';
   return [
     ...(mac ? [{ role: 'appMenu' } as const] : []),
-    { label: '&File', submenu: [mac ? { role: 'close' } : { role: 'quit' }] },
+    // No mnemonic on File: Alt+F opens the app's Federation area (Alt+B and Alt+T its Books and Time bank).
+    { label: 'File', submenu: [mac ? { role: 'close' } : { role: 'quit' }] },
     { label: '&Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
     {
       label: '&View',

@@ -82,6 +82,7 @@ export function App({ api }: { api: BookApi }) {
       } else if (area === 'federation' && FEDERATION_SCREENS[index]) {
         event.preventDefault();
         setNotice('');
+        setArrivals((count) => count + 1);
         setFederationScreen(FEDERATION_SCREENS[index].screen);
       }
     };
@@ -98,7 +99,7 @@ export function App({ api }: { api: BookApi }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (!mainElement.current?.contains(document.activeElement)) heading.current?.focus();
-  }, [area, screen, timebankScreen, transactionId, arrivals, overview.state]);
+  }, [area, screen, timebankScreen, federationScreen, transactionId, arrivals, overview.state]);
 
   useEffect(() => {
     document.title = overview.state === 'ready' ? `${screenLabel} · ${overview.value.coopName} · Tallystick` : 'Tallystick';

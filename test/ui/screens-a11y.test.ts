@@ -165,7 +165,7 @@ describe('every screen passes axe and is photographed', () => {
     await page.close();
   }, 120_000);
 
-  it('the Time bank screens', async () => {
+  it('the Time bank screens, and the Federation screens with no federation', async () => {
     const page = await openPage(address);
     await page.getByRole('table', { name: 'Accounts and balances' }).waitFor();
     await page.keyboard.press('Alt+T');
@@ -174,6 +174,16 @@ describe('every screen passes axe and is photographed', () => {
       ['Alt+4', 'Offers & requests', 'timebank-offers-requests'], ['Alt+5', 'History', 'timebank-history'], ['Alt+6', 'Hours by month', 'timebank-hours-by-month'],
     ];
     for (const [keys, heading, name] of timebank) {
+      await page.keyboard.press(keys);
+      await checkScreen(page, heading, name);
+    }
+    // The Federation area of a co-op in no federation yet (its own test checks it with three co-ops' books).
+    await page.keyboard.press('Alt+F');
+    const federation: readonly [string, string, string][] = [
+      ['Alt+1', 'Credit lines', 'federation-none-credit-lines'], ['Alt+2', 'Pay', 'federation-none-pay'],
+      ['Alt+3', 'Payments', 'federation-none-payments'], ['Alt+4', 'Clearing', 'federation-none-clearing'],
+    ];
+    for (const [keys, heading, name] of federation) {
       await page.keyboard.press(keys);
       await checkScreen(page, heading, name);
     }
