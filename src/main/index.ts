@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, app, ipcMain, shell } from 'electron';
+import { BrowserWindow, Menu, app, ipcMain, shell } from 'electron';
 import { createBookService } from '@tallystick/peer/dist/service/book-service.js';
 import { defaultDataDir } from '@tallystick/sync/data-folder';
 import { registerBookHandlers } from './ipc.js';
+import { menuTemplate } from './menu-template.js';
+import { isAppUrl, navigationGuard, windowOpenHandler } from './navigation-guards.js';
 import { windowOptions } from './window-options.js';
 
 /*
@@ -16,20 +18,16 @@ const appUrl = pathToFileURL(rendererIndex).href;
 
 function createWindow(): void {
   const window = new BrowserWindow(windowOptions(join(import.meta.dirname, '..', 'preload', 'index.cjs')));
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (url !== appUrl) event.preventDefault();
-  });
+  window.webContents.setWindowOpenHandler(windowOpenHandler((url) => void shell.openExternal(url)));
+  window.webContents.on('will-navigate', navigationGuard(appUrl));
   window.once('ready-to-show', () => window.show());
   void window.loadFile(rendererIndex);
 }
 
 void app.whenReady().then(() => {
   const service = createBookService({ dataDir: process.env.TALLYSTICK_DATA || defaultDataDir(process.env), env: process.env });
-  registerBookHandlers(ipcMain, service, (url) => url.split('#')[0] === appUrl);
+  registerBookHandlers(ipcMain, service, isAppUrl(appUrl));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ platform: process.platform, packaged: app.isPackaged })));
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { BookApi, PostingInput, ServiceFailure, TransactionCheck } from '../../packages/peer/src/service/protocol.js';
 import { AccountInput } from './account-input.js';
 import { Problem } from './problem.js';
@@ -17,6 +17,7 @@ export function AddTransaction({ api, accounts, today, needsPassphrase, onSaved 
   const [check, setCheck] = useState<TransactionCheck | undefined>();
   const [problem, setProblem] = useState<ServiceFailure | undefined>();
   const [saving, setSaving] = useState(false);
+  const dateInput = useRef<HTMLInputElement>(null);
   const request = { date, description, postings, ...(passphrase ? { passphrase } : {}) };
 
   useEffect(() => {
@@ -50,13 +51,15 @@ export function AddTransaction({ api, accounts, today, needsPassphrase, onSaved 
     setDescription('');
     setPostings([EMPTY, EMPTY]);
     onSaved(result.value.message);
+    // Ready for the next one: the date is kept (entries often share it), the cursor goes back to it.
+    dateInput.current?.focus();
+    dateInput.current?.select();
   };
 
   return (
     <form className="add-transaction" aria-label="Add a transaction" onSubmit={(event) => void submit(event)}>
       <div className="fields">
-        <label>Date <input type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" value={date} onChange={(event) => setDate(event.target.value)} autoFocus aria-describedby="date-help" /></label>
-        <span id="date-help" className="help">YYYY-MM-DD</span>
+        <label>Date <input ref={dateInput} type="text" inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" value={date} onChange={(event) => setDate(event.target.value)} autoFocus aria-describedby="date-help" /><span id="date-help" className="help">YYYY-MM-DD</span></label>
         <label className="grow">Description <input type="text" value={description} onChange={(event) => setDescription(event.target.value)} /></label>
       </div>
       <fieldset>
@@ -64,7 +67,7 @@ export function AddTransaction({ api, accounts, today, needsPassphrase, onSaved 
         {postings.map((posting, index) => (
           <div className="posting" key={index}>
             <AccountInput accounts={accounts} value={posting.account} onChange={(account) => setPosting(index, { account })} label={`Posting ${index + 1} account`} />
-            <input type="text" aria-label={`Posting ${index + 1} amount`} placeholder={index === 0 ? "12.50 USD" : "amount, or empty to balance"} value={posting.amount} onChange={(event) => setPosting(index, { amount: event.target.value })} />
+            <input type="text" aria-label={`Posting ${index + 1} amount`} placeholder={index === 0 ? "12.50 USD" : "empty to balance"} value={posting.amount} onChange={(event) => setPosting(index, { amount: event.target.value })} />
           </div>
         ))}
       </fieldset>

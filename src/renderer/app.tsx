@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { BookApi, Founded } from '../../packages/peer/src/service/protocol.js';
 import { AccountTree } from './account-tree.js';
 import { AddTransaction } from './add-transaction.js';
@@ -9,6 +9,7 @@ import { LockPeriod } from './lock-period.js';
 import { MembersVotes } from './members-votes.js';
 import { NotCounted } from './not-counted.js';
 import { Onboarding } from './onboarding.js';
+import { OpenAccount } from './open-account.js';
 import { Problem } from './problem.js';
 import { RegisterView } from './register.js';
 import { StatementView, TrialBalanceView } from './statement.js';
@@ -59,24 +60,29 @@ export function App({ api }: { api: BookApi }) {
   const [version, setVersion] = useState(0);
   const [notice, setNotice] = useState('');
   const [founded, setFounded] = useState<Founded | undefined>();
+  // Counts every screen shortcut or button pressed, so choosing the screen already shown still moves the focus to it.
+  const [arrivals, setArrivals] = useState(0);
   const [overview] = useService(() => api.overview(), String(version));
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!event.altKey || event.ctrlKey || event.metaKey) return;
       const chosenArea = AREAS.find((item) => item.code === event.code);
-      if (chosenArea) { event.preventDefault(); setArea(chosenArea.area); setNotice(''); return; }
+      if (chosenArea) { event.preventDefault(); setArea(chosenArea.area); setNotice(''); setArrivals((count) => count + 1); return; }
       const index = event.key === '0' ? 9 : Number(event.key) - 1;
       if (area === 'books' && SCREENS[index]) {
         event.preventDefault();
+        setArrivals((count) => count + 1);
         setScreen(SCREENS[index].screen);
       } else if (area === 'timebank' && TIMEBANK_SCREENS[index]) {
         event.preventDefault();
         setNotice('');
+        setArrivals((count) => count + 1);
         setTimebankScreen(TIMEBANK_SCREENS[index].screen);
       } else if (area === 'federation' && FEDERATION_SCREENS[index]) {
         event.preventDefault();
         setNotice('');
+        setArrivals((count) => count + 1);
         setFederationScreen(FEDERATION_SCREENS[index].screen);
       }
     };
@@ -87,6 +93,14 @@ export function App({ api }: { api: BookApi }) {
   const screenLabel = area === 'timebank' ? TIMEBANK_SCREENS.find((item) => item.screen === timebankScreen)?.label ?? ''
     : area === 'federation' ? FEDERATION_SCREENS.find((item) => item.screen === federationScreen)?.label ?? ''
     : screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label ?? '';
+  // A new screen takes the focus to its heading (announced by screen readers; Tab goes on into the screen),
+  // unless the screen put it in one of its fields already.
+  const mainElement = useRef<HTMLElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!mainElement.current?.contains(document.activeElement)) heading.current?.focus();
+  }, [area, screen, timebankScreen, federationScreen, transactionId, arrivals, overview.state]);
+
   useEffect(() => {
     document.title = overview.state === 'ready' ? `${screenLabel} · ${overview.value.coopName} · Tallystick` : 'Tallystick';
   }, [screenLabel, overview]);
@@ -138,14 +152,14 @@ export function App({ api }: { api: BookApi }) {
           ))}
         </nav>}
       </header>
-      <main>
-        <h2>{screenLabel}</h2>
+      <main ref={mainElement}>
+        <h2 ref={heading} tabIndex={-1}>{screenLabel}</h2>
         {notice && <p role="status" className="notice">{notice}</p>}
         {founded && (
           <div role="note" className="notice backup" aria-labelledby="backup-heading">
             <h3 id="backup-heading">Back up your data folder</h3>
             <p>{founded.message.split('\n')[0]} Your books and this device&apos;s key live in <code>{founded.dataFolder}</code>. Copy that folder somewhere safe, and again from time to time: the key in it is encrypted under your passphrase, and neither the key nor the passphrase can be recovered.</p>
-            <button type="button" onClick={() => setFounded(undefined)}>I have noted this</button>
+            <button type="button" onClick={() => { setFounded(undefined); heading.current?.focus(); }}>I have noted this</button>
           </div>
         )}
         {area === 'timebank' && (
@@ -162,7 +176,12 @@ export function App({ api }: { api: BookApi }) {
         )}
         {area === 'books' && (
           <>
-          {screen === 'accounts' && <AccountTree api={api} version={version} onOpen={(chosen) => { setAccount(chosen); setScreen('register'); }} />}
+          {screen === 'accounts' && (
+            <>
+              <OpenAccount api={api} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={saved} />
+              <AccountTree api={api} version={version} onOpen={(chosen) => { setAccount(chosen); setScreen('register'); }} />
+            </>
+          )}
           {screen === 'register' && <RegisterView api={api} accounts={books.accounts} account={account} version={version} onChoose={setAccount} onOpen={open} />}
           {screen === 'add' && <AddTransaction api={api} accounts={books.accounts} today={books.today} needsPassphrase={books.needsPassphrase} onSaved={saved} />}
           {screen === 'transaction' && (

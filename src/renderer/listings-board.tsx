@@ -58,7 +58,7 @@ function ListingItem({ api, listing, passphrase, onSaved }: { api: BookApi; list
   const headingId = `listing-${listing.id.slice(0, 12)}`;
   return (
     <li className={`listing ${listing.side}${listing.closed ? ' closed' : ''}`} aria-labelledby={headingId}>
-      <h4 id={headingId}><span className="side">{listing.side === 'offer' ? 'Offer' : 'Request'}:</span> {listing.title}</h4>
+      <h3 id={headingId}><span className="side">{listing.side === 'offer' ? 'Offer' : 'Request'}:</span> {listing.title}</h3>
       <p className="help">{listing.member}{listing.mine ? ' (you)' : ''} · since {listing.date} · {listing.category}{listing.tags.length > 0 ? ` · #${listing.tags.join(' #')}` : ''}</p>
       {listing.description && <p>{listing.description}</p>}
       {listing.closed && <p className="status">Closed {listing.closed.date} by {listing.closed.by}{listing.closed.note ? `: ${listing.closed.note}` : ''}</p>}

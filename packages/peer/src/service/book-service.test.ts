@@ -45,6 +45,28 @@ describe('book service', () => {
     ]);
   });
 
+  it('opens an account as `accounts open` does: it joins the accounts at once; a bad name or type is refused in words and writes nothing', async () => {
+    const opened = value(await service.openAccount({ account: 'Expenses:Rent', date: '2024-01-01' }));
+    expect(opened.message).toBe('Opened Expenses:Rent on 2024-01-01.');
+    expect(value(await service.overview()).accounts).toContain('Expenses:Rent');
+    // Shown in the tree at once, at zero, under its parent.
+    expect(value(await service.accountTree()).lines.filter((line) => line.account.startsWith('Expenses')).map((line) => [line.account, line.name, line.depth, line.balance]))
+      .toEqual([['Expenses', 'Expenses', 0, []], ['Expenses:Rent', 'Rent', 1, []]]);
+    expect(value(await service.openAccount({ account: 'Liabilities:Member loans', type: 'liability' })).message).toBe('Opened Liabilities:Member loans on 2024-02-01 as liability.');
+    const refusals = await Promise.all([
+      service.openAccount({ account: 'Expenses:  Rent' }), service.openAccount({ account: 'Assets:Till', type: 'money' }),
+      service.openAccount({ account: '   ' }), service.openAccount({ account: 'Assets:Till', date: '2024-02-30' }),
+    ]);
+    expect(refusals.map((result) => (result.ok ? 'written' : result.error.message))).toEqual([
+      expect.stringMatching(/^"Expenses: {2}Rent" is not a valid account name: it contains a tab, a line break or two spaces in a row/u),
+      'The type money is not one of asset, liability, equity, income, expense',
+      'Enter the name of the account to open, like Expenses:Rent.',
+      expect.stringMatching(/2024-02-30/u),
+    ]);
+    expect(value(await service.overview()).accounts).not.toContain('Assets:Till');
+    expect(value(await service.overview()).transactionCount).toBe(1);
+  });
+
   it('checks a transaction as `add` would, without writing', async () => {
     const postings = [{ account: 'Expenses:Flour', amount: '12.50 USD' }, { account: 'Assets:Bank:Checking', amount: '' }, { account: '', amount: '' }];
     expect(value(await service.checkTransaction({ date: '2024-01-05', description: 'Flour', postings }))).toEqual({

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import {
-  type Amount, type BalanceRow, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
+  type AccountName, type Amount, type BalanceRow, accountAndAncestors, compareAccounts, type CommodityStyles, type StatementSection as CoreSection, CONVERSIONS_LABEL, CURRENT_EARNINGS_LABEL,
   type Book, TallystickError, balanceReport, balanceSheetReport, commodityStyles, formatAmount, incomeStatementReport, quoteCsvField, registerReport,
   readCsvRows, trialBalanceReport,
 } from '@tallystick/core';
 import { readDevicePublicKey, rebuildIndex } from '@tallystick/sync';
 import type { BookView } from '@tallystick/sync/book-index';
+import { accountOpenCommand } from '../commands/accounts.js';
 import { addCommand, transactionFromFlags } from '../commands/add.js';
 import { type ImportSource, detectFormat, importSource, planImport } from '../commands/import.js';
 import { proposeCommand, voteCommand } from '../commands/governance-write.js';
@@ -15,7 +16,7 @@ import { lockCommand } from '../commands/lock.js';
 import { reverseCommand } from '../commands/reverse.js';
 import { type CommandContext, cachedBookViews, openFolder, openStore, today } from '../context.js';
 import {
-  type ReportPeriod, describeFailure, readFoundCoopInput, readImportInput, readPeriodRequest, readLockInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
+  type ReportPeriod, describeFailure, readFoundCoopInput, readImportInput, readPeriodRequest, readLockInput, readOpenAccountInput, readProposeInput, readVoteInput, readRegisterRequest, readReverseInput, readTransactionInput, readTransactionRequest, postingFlags,
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
 import { createFederationService } from './federation-service.js';
@@ -76,7 +77,7 @@ export function createBookService(options: BookServiceOptions): BookApi {
       const view = await read();
       const report = balanceReport(view.reportInput(), { mode: 'tree' });
       const styles = stylesOf(view, report.precisions);
-      return { lines: report.rows.map((row) => balanceLine(row, styles, 1)), total: formatList(report.totals.total, styles) };
+      return { lines: withDeclaredAccounts(report.rows.map((row) => balanceLine(row, styles, 1)), view.accountNames()), total: formatList(report.totals.total, styles) };
     }),
     register: (request) => answer(log, async (): Promise<Register> => {
       const { account, offset = 0, limit } = readRegisterRequest(request);
@@ -183,6 +184,12 @@ export function createBookService(options: BookServiceOptions): BookApi {
       const input = readReverseInput(request);
       const { context: command, output } = context(input.passphrase);
       await reverseCommand(command, input.transactionId, input.date ? { date: input.date } : {});
+      return { message: output().trim() };
+    })),
+    openAccount: (request) => answer(log, () => serially(async (): Promise<Saved> => {
+      const input = readOpenAccountInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await accountOpenCommand(command, input.account, { ...(input.date ? { date: input.date } : {}), ...(input.type ? { type: input.type } : {}) });
       return { message: output().trim() };
     })),
     transaction: (request) => answer(log, async (): Promise<TransactionDetail> => {
@@ -340,6 +347,22 @@ function stylesOf(view: BookView, precisions: ReadonlyMap<string, number>): Comm
 function balanceLine(row: BalanceRow, styles: CommodityStyles, sign: 1 | -1): BalanceLine {
   const segments = row.account.split(':');
   return { account: row.account, name: segments[segments.length - 1] ?? row.account, depth: row.indent, balance: formatList(sign === 1 ? row.total : negated(row.total), styles) };
+}
+
+/**
+ * The tree with every declared account too: one just opened (no posting yet) shows at zero, in its place,
+ * so the member sees it was opened.
+ */
+function withDeclaredAccounts(lines: readonly BalanceLine[], accounts: readonly AccountName[]): BalanceLine[] {
+  const byAccount = new Map(lines.map((line) => [line.account as AccountName, line]));
+  for (const account of accounts) {
+    for (const name of accountAndAncestors(account)) {
+      if (byAccount.has(name)) continue;
+      const segments = name.split(':');
+      byAccount.set(name, { account: name, name: segments[segments.length - 1] ?? name, depth: segments.length - 1, balance: [] });
+    }
+  }
+  return [...byAccount.keys()].sort(compareAccounts).map((account) => byAccount.get(account)!);
 }
 
 function statementSection(section: CoreSection, styles: CommodityStyles): StatementSection {

@@ -154,6 +154,16 @@ export interface TransactionCheck {
   readonly postings: readonly { readonly account: string; readonly amount: string }[];
 }
 
+/** Declares an account, as `tallystick accounts open ACCOUNT [--date] [--type]` does. */
+export interface OpenAccountInput {
+  readonly account: string;
+  /** Open from this date (today when absent). */
+  readonly date?: string;
+  /** asset, liability, equity, income or expense; when absent, the type the root name implies. */
+  readonly type?: string;
+  readonly passphrase?: string;
+}
+
 export interface ReverseInput {
   readonly transactionId: string;
   readonly date?: string;
@@ -703,6 +713,8 @@ export interface BookApi {
   checkTransaction(request: TransactionInput): Promise<ServiceResult<TransactionCheck>>;
   addTransaction(request: TransactionInput): Promise<ServiceResult<Saved>>;
   reverseTransaction(request: ReverseInput): Promise<ServiceResult<Saved>>;
+  /** Opens (declares) an account, as `tallystick accounts open` does, with its refusals. */
+  openAccount(request: OpenAccountInput): Promise<ServiceResult<Saved>>;
   transaction(request: TransactionRequest): Promise<ServiceResult<TransactionDetail>>;
   lockPeriod(request: LockInput): Promise<ServiceResult<Saved>>;
   rejected(): Promise<ServiceResult<readonly RejectedLine[]>>;
@@ -754,7 +766,7 @@ export type BookMethod = keyof BookApi;
 
 export const BOOK_METHODS: readonly BookMethod[] = [
   'overview', 'accountTree', 'register', 'balanceSheet', 'incomeStatement', 'trialBalance', 'previewImport', 'importFile', 'checkTransaction', 'addTransaction', 'reverseTransaction',
-  'transaction', 'lockPeriod', 'rejected', 'foundCoop', 'governance', 'propose', 'vote',
+  'transaction', 'lockPeriod', 'rejected', 'openAccount', 'foundCoop', 'governance', 'propose', 'vote',
   'timebank', 'timebankPending', 'timebankHistory', 'hoursByMonth', 'listings', 'addListing', 'closeListing', 'logHours', 'confirmHours', 'declineHours',
   'balancesOverTime', 'incomeExpenses',
   'federationOverview', 'federationPayments', 'federationClearings', 'payCoop', 'answerPayment', 'proposeClearing', 'answerClearing',

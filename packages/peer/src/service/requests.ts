@@ -1,5 +1,5 @@
 import { type IsoDate, TallystickError, addDays, isIsoDate } from '@tallystick/core';
-import type { ImportInput, PeriodRequest, FoundCoopInput, LockInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
+import type { ImportInput, PeriodRequest, FoundCoopInput, LockInput, OpenAccountInput, ProposeInput, VoteInput, RegisterRequest, ReverseInput, ServiceFailure, TransactionInput, TransactionRequest } from './protocol.js';
 
 /*
  * Requests come from a renderer, through IPC or loopback HTTP: shapes are checked here before any
@@ -101,6 +101,16 @@ export function readReverseInput(value: unknown): ReverseInput {
   return { transactionId: text(request.transactionId, 'The transaction id'), ...(date ? { date } : {}), ...(passphrase ? { passphrase } : {}) };
 }
 
+export function readOpenAccountInput(value: unknown): OpenAccountInput {
+  const request = record(value);
+  const account = text(request.account, 'The account name').trim();
+  if (account === '') throw new TallystickError('invalid_request', 'Enter the name of the account to open, like Expenses:Rent.');
+  const date = text(request.date, 'The date', false).trim();
+  const type = text(request.type, 'The account type', false).trim();
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return { account, ...(date ? { date } : {}), ...(type ? { type } : {}), ...(passphrase ? { passphrase } : {}) };
+}
+
 export function readTransactionRequest(value: unknown): TransactionRequest {
   return { transactionId: text(record(value).transactionId, 'The transaction id') };
 }
@@ -164,6 +174,7 @@ export function describeFailure(error: TallystickError): ServiceFailure {
     .replace(/ \(--posting "ACCOUNT {2}AMOUNT"\)/gu, '')
     .replace(/set TALLYSTICK_PASSPHRASE, or run on a terminal to be asked/gu, 'enter your passphrase')
     .replace(/--(hours|minutes) "/gu, 'the $1 "')
+    .replace(/--type (\S+) is not one of/gu, 'the type $1 is not one of')
     .replace(/ \(--(?:reason|title|category|note|tag) TEXT\)/gu, '')
     .replace(/(?:[;:,] ?|,? as | )?\(?`tallystick [^`]*`(?: shows| lists them)?\)?/gu, '');
   return { code: error.code, message: sentenceCase(message) };
