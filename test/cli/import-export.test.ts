@@ -505,6 +505,13 @@ describe('(f) malformed input: an error with its place and nothing imported', ()
     expect(stderr).toContain(`${file}:10:1: found a transaction whose postings sum to 1.00 EUR, expected postings that sum to zero in each commodity`);
   });
 
+  it('a description longer than any entry may hold is refused at its line, before anything is signed', async () => {
+    const file = writeFile('long-description.journal', `2024-04-01 * Fine\n    assets:bank:checking  1.00 EUR\n    income:sales\n\n2024-04-02 * ${'x'.repeat(5000)}\n    assets:bank:checking  1.00 EUR\n    income:sales\n`);
+    await hledgerCheck(file); // hledger takes it: the limit is Tallystick's, and it says so
+    const stderr = await importRefused(file);
+    expect(stderr).toBe(`tallystick: ${file}:5:1: found a transaction with a description of 5000 characters (at most 4096), expected a transaction within the limits every entry is held to; nothing was imported\n`);
+  });
+
   it('a failing balance assertion names the file, line, expected and actual balance', async () => {
     const file = writeFile('assertion.journal', FAILING_ASSERTION);
     await expect(hledgerCheck(file)).rejects.toThrow(/balance assertion/u);

@@ -56,6 +56,30 @@ export const transactionJson = z.object({
 }).strict();
 export type TransactionJson = z.infer<typeof transactionJson>;
 
+/**
+ * What in a transaction exceeds the limits every entry is held to (the schema above), in words, or
+ * undefined. Importers ask before signing, so an over-long description in a file is reported at its line
+ * rather than refused later as a malformed entry; a scan of lengths, far cheaper than the schema.
+ */
+export function transactionLimitProblem(json: TransactionJson): string | undefined {
+  const texts: [string, string | undefined][] = [['description', json.description], ['payee', json.payee], ['code', json.code], ['comment', json.comment]];
+  for (const [field, value] of texts) if (value !== undefined && value.length > MAX_TEXT) return `a ${field} of ${value.length} characters (at most ${MAX_TEXT})`;
+  if (json.postings.length > MAX_POSTINGS) return `${json.postings.length} postings (at most ${MAX_POSTINGS})`;
+  for (const list of [json.tags, json.links, ...json.postings.map((posting) => posting.tags ?? [])]) {
+    if (list.length > MAX_TAGS) return `${list.length} tags (at most ${MAX_TAGS})`;
+    if (list.some((tag) => tag.length > MAX_TEXT)) return `a tag longer than ${MAX_TEXT} characters`;
+  }
+  for (const posting of json.postings) {
+    if (posting.comment !== undefined && posting.comment.length > MAX_TEXT) return `a posting comment of ${posting.comment.length} characters (at most ${MAX_TEXT})`;
+  }
+  for (const metadata of [json.metadata, ...json.postings.map((posting) => posting.metadata ?? {})]) {
+    const entries = Object.entries(metadata);
+    if (entries.length > MAX_TAGS) return `${entries.length} metadata keys (at most ${MAX_TAGS})`;
+    if (entries.some(([key, value]) => key.length > 200 || value.length > MAX_TEXT)) return `a metadata key or value over the limit (keys 200 characters, values ${MAX_TEXT})`;
+  }
+  return undefined;
+}
+
 export const accountJson = z.object({
   account: accountName,
   open: isoDate.optional(),

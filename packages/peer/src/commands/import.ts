@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import {
-  type ParsedBook, type ReadIncludedFile, TallystickError, canonicalFields, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
-  importCsv, parseBeancount, parseCsvRules, parseJournal,
+  ParseError, type ParsedBook, type ReadIncludedFile, TallystickError, canonicalFields, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
+  importCsv, parseBeancount, parseCsvRules, parseJournal, transactionLimitProblem,
 } from '@tallystick/core';
 import { type BookView, type NewEntry, crypto, declarationKey } from '@tallystick/sync';
 import { type CommandContext, loadBookView, openFolder, openStore, print, unlockSigner, warn } from '../context.js';
@@ -145,8 +145,10 @@ export function newEntriesOf(parsed: ParsedBook, format: ImportFormat, view: Pic
   for (const { value } of parsed.prices) addDeclaration({ kind: 'price', payload: { date: value.date, commodity: value.commodity, price: encodeAmount(value.price) } });
   for (const { value } of parsed.assertions) addDeclaration({ kind: 'assertion', payload: { date: value.date, account: value.account, amount: encodeAmount(value.amount) } });
   const occurrences = new Map<string, number>();
-  for (const { value } of parsed.transactions) {
+  for (const { value, source } of parsed.transactions) {
     const payload = encodeTransaction(value);
+    const tooBig = transactionLimitProblem(payload);
+    if (tooBig) throw new ParseError(source, `a transaction with ${tooBig}`, 'a transaction within the limits every entry is held to; nothing was imported');
     // Each field is encoded once: the content hash and the entry's text (with the import key) both embed them.
     const fields = canonicalFields(payload);
     const content = crypto.sha256Hex(canonicalJson(fields));
