@@ -4,15 +4,17 @@ import { CLI, NODE, REPO_ROOT } from './cli.js';
 /**
  * Starts `tallystick ui` on a data folder, as a member would, and resolves with the address it prints
  * (with its per-launch token). The process is added to `servers`, which the test stops in afterAll.
+ * `args` go after `ui` (`--listen`, `--peer`, `--no-sync`); `onOutput` sees everything it prints.
  */
-export function startUi(folder: string, env: NodeJS.ProcessEnv, servers: ChildProcess[]): Promise<string> {
-  const child = spawn(NODE, [CLI, '--data', folder, 'ui'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startUi(folder: string, env: NodeJS.ProcessEnv, servers: ChildProcess[], args: readonly string[] = [], onOutput?: (text: string) => void): Promise<string> {
+  const child = spawn(NODE, [CLI, '--data', folder, 'ui', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tallystick ui printed no address in 20 s:\n${output}`)), 20_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
+      onOutput?.(chunk.toString());
       const match = /open at (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})/u.exec(output);
       if (match) { clearTimeout(timer); resolve(match[1]!); }
     };
