@@ -46,9 +46,9 @@ export function JoinCoop({ api, onJoined }: { api: BookApi; onJoined: (joined: F
     if (problems.length > 0) { setProblem({ code: 'invalid_request', message: `Nothing was done.\n${problems.join('\n')}` }); return; }
     setProblem(undefined);
     const result = await api.joinCoop({ code, passphrase, passphraseAgain: again });
+    if (!result.ok) { setProblem(result.error); return; }
     setPassphrase('');
     setAgain('');
-    if (!result.ok) { setProblem(result.error); return; }
     setStatus(result.value);
   };
 
@@ -56,7 +56,7 @@ export function JoinCoop({ api, onJoined }: { api: BookApi; onJoined: (joined: F
     <form className="action-form" aria-label="Join with an invite code" onSubmit={(event) => void submit(event)}>
       <h2>Join with an invite code</h2>
       <p>A member of the co-op makes an invite code on their device (Sync, Alt+S) and gives it to you.</p>
-      <label className="wide">Invite code <textarea rows={3} value={code} onChange={(event) => setCode(event.target.value)} spellCheck={false} disabled={running} aria-required="true" /></label>
+      <label className="wide">Invite code <textarea rows={4} value={code} onChange={(event) => setCode(event.target.value)} spellCheck={false} disabled={running} aria-required="true" /></label>
       <p id="join-passphrase-explained">Choose a passphrase for this device&apos;s key, as when founding (at least {MIN_PASSPHRASE} characters; it cannot be recovered).</p>
       <label>Passphrase <input type="password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} autoComplete="new-password" aria-describedby="join-passphrase-explained" disabled={running} /></label>
       <label>Passphrase again <input type="password" value={again} onChange={(event) => setAgain(event.target.value)} autoComplete="new-password" disabled={running} /></label>
@@ -75,7 +75,7 @@ function JoinProgressView({ status }: { status: JoinStatus }) {
       {status.error && <Problem error={status.error} />}
       {status.request && status.state !== 'joined' && (
         <label className="wide">Join request for {status.member} (give it to the member who invited you)
-          <textarea readOnly rows={3} value={status.request} onFocus={(event) => event.target.select()} />
+          <textarea readOnly rows={5} value={status.request} onFocus={(event) => event.target.select()} />
         </label>
       )}
       {status.device && !status.request && status.state !== 'joined' && (

@@ -29,10 +29,10 @@ export function SyncArea({ api, version, needsPassphrase, onSaved, onOpen }: Pro
   const sync = status.value;
   return (
     <div className="sync">
-      <p role="status" className={sync.state === 'running' ? 'notice' : 'problem'}>{sync.summary}</p>
+      <p role="status" className={sync.state === 'running' || sync.state === 'elsewhere' ? 'notice' : 'problem'}>{sync.summary}</p>
       {sync.state === 'locked' && <StartSync api={api} onSaved={onSaved} />}
       <ThisDevice sync={sync} />
-      <Peers peers={sync.peers} />
+      <Peers peers={sync.peers} inSyncKnown={sync.state === 'running'} />
       <Documents sync={sync} />
       {sync.state === 'running' && <Connect api={api} onSaved={onSaved} />}
       {sync.state === 'running' && <Invite api={api} />}
@@ -45,7 +45,7 @@ export function SyncArea({ api, version, needsPassphrase, onSaved, onOpen }: Pro
       {sync.recent.length > 0 && (
         <section aria-labelledby="recent-heading">
           <h3 id="recent-heading">Recent activity</h3>
-          <ol className="recent" aria-label="Recent sync activity">{sync.recent.slice(-12).map((line, index) => <li key={`${index}:${line}`}>{line}</li>)}</ol>
+          <ul className="recent" aria-label="Recent sync activity">{sync.recent.slice(-12).map((line, index) => <li key={`${index}:${line}`}>{line}</li>)}</ul>
         </section>
       )}
     </div>
@@ -66,7 +66,8 @@ function ThisDevice({ sync }: { sync: SyncStatus }) {
   );
 }
 
-function Peers({ peers }: { peers: readonly SyncPeerLine[] }) {
+/** `inSyncKnown`: false when another process runs the peer (its status file says who is connected, not how far). */
+function Peers({ peers, inSyncKnown }: { peers: readonly SyncPeerLine[]; inSyncKnown: boolean }) {
   return (
     <section aria-labelledby="peers-heading">
       <h3 id="peers-heading">Peers</h3>
@@ -78,7 +79,7 @@ function Peers({ peers }: { peers: readonly SyncPeerLine[] }) {
               <tr key={peer.peerId} data-peer={peer.peerId}>
                 <th scope="row">{peer.member ?? 'unknown'}</th>
                 <td><code title={peer.peerId}>{shortPeer(peer.peerId)}</code></td>
-                <td>{peer.connected ? (peer.inSync ? 'connected, in sync' : 'connected, syncing…') : 'not connected'}</td>
+                <td>{peer.connected ? (!inSyncKnown ? 'connected' : peer.inSync ? 'connected, in sync' : 'connected, syncing…') : 'not connected'}</td>
                 <td>{when(peer.lastSeen)}</td>
                 <td>{when(peer.lastSync)}</td>
                 <td>{peer.lastRefused ? `${when(peer.lastRefused.at)}: ${peer.lastRefused.reason}` : ''}</td>

@@ -23,3 +23,12 @@ export function startUi(folder: string, env: NodeJS.ProcessEnv, servers: ChildPr
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`tallystick ui exited ${code}:\n${output}`)); });
   });
 }
+
+/** SIGTERM to each `tallystick ui` (its peer saves what it received and hangs up), resolved once every one has exited. */
+export async function stopUis(servers: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+    if (server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
+    server.once('exit', () => resolve());
+    server.kill('SIGTERM');
+  })));
+}

@@ -235,6 +235,7 @@ export function createBookService(options: BookServiceOptions): BookService {
     }),
     foundCoop: (request) => answer(log, () => serially(async (): Promise<Founded> => {
       const input = readFoundCoopInput(request);
+      if (network.joining()) throw new TallystickError('join_running', 'This device is joining a co-op with an invite code; nothing was created. Wait for the join to finish, or restart Tallystick to stop it, before founding one.');
       await refuseIfFounded(context().context);
       checkNewPassphrase(input.passphrase, input.passphraseAgain);
       // The passphrase goes to `init` as the CLI's environment would give it: never into a message or the log.

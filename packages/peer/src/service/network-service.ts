@@ -24,7 +24,7 @@ export interface NetworkServiceParts {
   readonly sync: SyncHostOptions | undefined;
 }
 
-export function createNetworkService(parts: NetworkServiceParts): { methods: Pick<BookApi, NetworkMethod>; host: SyncHost } {
+export function createNetworkService(parts: NetworkServiceParts): { methods: Pick<BookApi, NetworkMethod>; host: SyncHost; joining: () => boolean } {
   const { answer, serially, context } = parts;
   const host = createSyncHost(parts.sync, () => context().context, parts.log);
   const join = createJoinService({
@@ -33,6 +33,7 @@ export function createNetworkService(parts: NetworkServiceParts): { methods: Pic
   });
   return {
     host,
+    joining: () => ['waiting', 'fetching'].includes(join.joinStatus().state),
     methods: {
       syncStatus: () => answer(() => host.status()),
       connect: (request) => answer(() => host.connect(text(record(request).address, 'The address'))),

@@ -167,7 +167,8 @@ function peerLine(line: KnownPeer, facts: { connected: boolean; inSync: boolean;
 }
 
 function elsewhereWords(running: RunningPeer): string {
-  return `A Tallystick peer already runs on this data folder (process ${running.pid}, since ${running.startedAt}) and keeps this device in sync; the app shows what it reports. To sync from the app instead, stop it (tallystick peer --stop) and reopen this screen.`;
+  const since = running.startedAt.replace('T', ' ').slice(0, 16);
+  return `A Tallystick peer already runs on this data folder (process ${running.pid}, since ${since} UTC) and keeps this device in sync; the app shows what it reports. To sync from the app instead, stop it (tallystick peer --stop) and reopen this screen.`;
 }
 
 function dialWords(outcome: DialOutcome): string {
