@@ -174,7 +174,12 @@ function elsewhereWords(running: RunningPeer): string {
 function dialWords(outcome: DialOutcome): string {
   if (outcome.ok) return `Connected to ${outcome.member}'s device; documents are syncing.`;
   switch (outcome.code) {
-    case 'refused': throw new TallystickError('not_admitted', `That device did not accept this one: ${outcome.reason}. Only member devices the co-op has voted in may sync.`);
+    case 'refused':
+      // This device's own gate: the address names a device that is no member's in the books here.
+      if (/^(not dialled|this device does not admit)/u.test(outcome.reason)) {
+        throw new TallystickError('not_a_member_device', `This device does not sync with that one: ${outcome.reason.replace(/^not dialled: /u, '')}. Only member devices the co-op has voted in may sync.`);
+      }
+      throw new TallystickError('not_admitted', `That device did not accept this one: ${outcome.reason}. Only member devices the co-op has voted in may sync.`);
     case 'no_answer': throw new TallystickError('no_answer', `That device answered but did not start syncing (${outcome.reason}). Try again in a moment.`);
     case 'unreachable': throw new TallystickError('peer_unreachable', `Could not reach that address (${outcome.reason}). Check that the other device is running Tallystick and that the address is complete.`);
   }
