@@ -32,3 +32,12 @@ export async function stopUis(servers: readonly ChildProcess[]): Promise<void> {
     server.kill('SIGTERM');
   })));
 }
+
+/** Resolves once `read()` (what a `tallystick ui` printed so far) matches, e.g. its "Sync: …" line; fails after `timeoutMs`. */
+export async function untilPrinted(read: () => string, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(read())) {
+    if (Date.now() > deadline) throw new Error(`tallystick ui did not print ${pattern} within ${timeoutMs} ms:\n${read()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -126,7 +126,7 @@ describe('joining a co-op from the app\'s onboarding, over libp2p', () => {
   it('`tallystick ui` on a folder whose CLI peer runs leaves the network to that peer and says so', async () => {
     let printed = '';
     const aliceAddress = await startUi(folders.alice, env, servers, LOOPBACK, (text) => { printed += text; });
-    expect(printed).toMatch(/Sync: A Tallystick peer already runs on this data folder \(process \d+, since /u);
+    await expect.poll(() => printed, { timeout: 30_000 }).toMatch(/Sync: A Tallystick peer already runs on this data folder \(process \d+, since \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/u);
     const alice = await openPage(aliceAddress);
     await alice.getByRole('table', { name: 'Accounts and balances' }).waitFor();
     await alice.keyboard.press('Alt+S');

@@ -6,7 +6,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { canvasPaint } from '../helpers/canvas-paint.js';
-import { startUi as startUiServer, stopUis } from '../helpers/ui-server.js';
+import { startUi as startUiServer, stopUis, untilPrinted } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -29,6 +29,8 @@ let browser: Browser | undefined;
 let alice: Page;
 let bob: Page;
 const errors: string[] = [];
+/** What each `tallystick ui` printed: it says "Sync: …" once its peer has started (after the address). */
+const printed = { alice: '', bob: '' };
 
 function cli(folder: string, ...args: string[]): string {
   return execFileSync(NODE, [CLI, '--data', folder, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
@@ -85,9 +87,11 @@ beforeAll(async () => {
   await buildAppOnce();
   cli(folders.alice, 'init', '--coop', 'Riverside Time Bank', '--member', 'Alice', '--role', 'member=timebank,vote', '--rule', 'quorum:1');
   adopt('timebank-rules', 'lowest=-10', 'highest=20');
-  const aliceAddress = await startUiServer(folders.alice, env, servers, LOOPBACK);
+  const aliceAddress = await startUiServer(folders.alice, env, servers, LOOPBACK, (text) => { printed.alice += text; });
+  await untilPrinted(() => printed.alice, /Sync: This device syncs now/u);
   joinBob();
-  const bobAddress = await startUiServer(folders.bob, env, servers, [...LOOPBACK, '--peer', alicePeerAddress()]);
+  const bobAddress = await startUiServer(folders.bob, env, servers, [...LOOPBACK, '--peer', alicePeerAddress()], (text) => { printed.bob += text; });
+  await untilPrinted(() => printed.bob, /Sync: This device syncs now/u);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

@@ -36,16 +36,17 @@ export async function uiCommand(context: CommandContext, options: UiOptions): Pr
     dataDir: context.dataDir, ...(context.coop ? { coop: context.coop } : {}), env: context.env, now: context.now, log: (line) => context.stderr.write(`${line}\n`),
     ...(options.sync === false ? {} : { sync: { listen: options.listen ?? [], connect: options.peer ?? [] } }),
   });
-  // Before the address is printed: a member (or a test) reading it can rely on the peer's state being settled.
-  if (options.sync !== false) print(context, `Sync: ${await service.startSyncing()}`);
   const server = await startBookServer({ service, staticDir, port });
   print(context, `Tallystick is open at ${server.url}`);
   print(context, 'Only this address (with its token) can use your books. Press Ctrl+C to stop.');
+  // After the address: the peer loads every month of the co-op (seconds for a large book), the books need not wait for it.
+  const syncing = options.sync === false ? Promise.resolve() : service.startSyncing().then((words) => print(context, `Sync: ${words}`));
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
   await server.close();
+  await syncing;
   await service.close();
 }
