@@ -58,8 +58,8 @@ export function JoinCoop({ api, onJoined }: { api: BookApi; onJoined: (joined: F
       <p>A member of the co-op makes an invite code on their device (Sync, Alt+S) and gives it to you.</p>
       <label className="wide">Invite code <textarea rows={4} value={code} onChange={(event) => setCode(event.target.value)} spellCheck={false} disabled={running} aria-required="true" /></label>
       <p id="join-passphrase-explained">Choose a passphrase for this device&apos;s key, as when founding (at least {MIN_PASSPHRASE} characters; it cannot be recovered).</p>
-      <label>Passphrase <input type="password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} autoComplete="new-password" aria-describedby="join-passphrase-explained" disabled={running} /></label>
-      <label>Passphrase again <input type="password" value={again} onChange={(event) => setAgain(event.target.value)} autoComplete="new-password" disabled={running} /></label>
+      <label>Device passphrase <input type="password" value={passphrase} onChange={(event) => setPassphrase(event.target.value)} autoComplete="new-password" aria-describedby="join-passphrase-explained" disabled={running} /></label>
+      <label>Device passphrase, repeated <input type="password" value={again} onChange={(event) => setAgain(event.target.value)} autoComplete="new-password" disabled={running} /></label>
       {problem && <Problem error={problem} />}
       <div className="buttons"><button type="submit" disabled={running}>{running ? 'Joining…' : 'Join co-op'}</button></div>
       {status && <JoinProgressView status={status} />}

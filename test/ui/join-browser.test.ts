@@ -31,6 +31,7 @@ const servers: ChildProcess[] = [];
 let browser: Browser | undefined;
 let bob: Page;
 let invite: string;
+let alicePeer: CliProcess;
 const errors: string[] = [];
 
 function cli(folder: string, ...args: string[]): string {
@@ -62,7 +63,7 @@ beforeAll(async () => {
   await buildAppOnce();
   cli(folders.alice, 'init', '--coop', 'Harbour Bakery', '--member', 'Alice', '--role', 'member=books,timebank,vote', '--rule', 'quorum:1');
   cli(folders.alice, 'add', '--date', '2024-01-05', '--description', 'Members\' shares', '--posting', 'Assets:Bank  500.00 EUR', '--posting', 'Equity:Shares');
-  const alicePeer = new CliProcess(folders.alice, ['peer', ...LOOPBACK], PASSPHRASE);
+  alicePeer = new CliProcess(folders.alice, ['peer', ...LOOPBACK], PASSPHRASE);
   await alicePeer.address();
   invite = cli(folders.alice, 'invite', '--member', 'Bob').trim();
   const bobAddress = await startUi(folders.bob, withoutPassphrase, servers, LOOPBACK);
@@ -85,8 +86,8 @@ describe('joining a co-op from the app\'s onboarding, over libp2p', () => {
     await bob.getByRole('heading', { name: 'Welcome to Tallystick' }).waitFor();
     const form = bob.getByRole('form', { name: 'Join with an invite code' });
     await form.getByLabel('Invite code').fill('tallystick-invite:not-a-real-code');
-    await form.getByLabel('Passphrase', { exact: true }).fill(BOB_PASSPHRASE);
-    await form.getByLabel('Passphrase again').fill(BOB_PASSPHRASE);
+    await form.getByLabel('Device passphrase', { exact: true }).fill(BOB_PASSPHRASE);
+    await form.getByLabel('Device passphrase, repeated').fill(BOB_PASSPHRASE);
     await form.getByRole('button', { name: 'Join co-op' }).click();
     await form.getByRole('alert').getByText('This is not a Tallystick invite code (it does not decode). Ask the member who invited you for the whole code their Tallystick shows, and paste all of it.').waitFor();
     expect(existsSync(join(folders.bob, 'device-key.json'))).toBe(false);
@@ -96,8 +97,8 @@ describe('joining a co-op from the app\'s onboarding, over libp2p', () => {
   it('joins with Alice\'s code once she lets the device in, then opens the co-op\'s accounts with the backup reminder', async () => {
     const form = bob.getByRole('form', { name: 'Join with an invite code' });
     await form.getByLabel('Invite code').fill(invite);
-    await form.getByLabel('Passphrase', { exact: true }).fill(BOB_PASSPHRASE);
-    await form.getByLabel('Passphrase again').fill(BOB_PASSPHRASE);
+    await form.getByLabel('Device passphrase', { exact: true }).fill(BOB_PASSPHRASE);
+    await form.getByLabel('Device passphrase, repeated').fill(BOB_PASSPHRASE);
     await form.getByRole('button', { name: 'Join co-op' }).click();
     const request = form.getByLabel('Join request for Bob (give it to the member who invited you)');
     await request.waitFor();
@@ -123,7 +124,7 @@ describe('joining a co-op from the app\'s onboarding, over libp2p', () => {
     await shot(bob, 'join-4-sync-bob');
   }, 60_000);
 
-  it('`tallystick ui` on a folder whose CLI peer runs leaves the network to that peer and says so', async () => {
+  it('`tallystick ui` on a folder whose CLI peer runs leaves the network to that peer and says so, and takes over once it stops', async () => {
     let printed = '';
     const aliceAddress = await startUi(folders.alice, env, servers, LOOPBACK, (text) => { printed += text; });
     await expect.poll(() => printed, { timeout: 30_000 }).toMatch(/Sync: A Tallystick peer already runs on this data folder \(process \d+, since \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/u);
@@ -133,6 +134,11 @@ describe('joining a co-op from the app\'s onboarding, over libp2p', () => {
     await alice.getByRole('status').getByText(/^A Tallystick peer already runs on this data folder/u).waitFor();
     await alice.getByRole('table', { name: 'Peers' }).getByRole('row', { name: /^Bob / }).waitFor();
     await shot(alice, 'join-5-sync-alice-cli-peer');
+
+    // Once that peer stops, the app's service starts its own (it has the passphrase) and dials Bob, whom Alice's folder knows.
+    expect(await alicePeer.stop()).toBe(0);
+    await alice.getByRole('status').getByText('Connected to 1 device; every document is here.').waitFor({ timeout: 30_000 });
+    await alice.getByRole('table', { name: 'Peers' }).getByRole('row', { name: /^Bob .* connected, in sync/u }).waitFor({ timeout: 15_000 });
     expect(errors).toEqual([]);
   }, 60_000);
 });

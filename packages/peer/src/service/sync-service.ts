@@ -42,6 +42,8 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
   let peer: CoopPeer | undefined;
   let starting: Promise<string> | undefined;
   let stopped = false;
+  /** A `tallystick peer` ran on the folder when this service wanted to start its own. */
+  let deferred = false;
   let lastProblem: string | undefined;
   const recent: string[] = [];
   const onEvent = (event: PeerEvent) => {
@@ -63,7 +65,10 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
       const command = context();
       const folder = await openFolder(command);
       const running = await readRunningPeer(folder);
-      if (running !== undefined && running.pid !== process.pid) return elsewhereWords(running);
+      if (running !== undefined && running.pid !== process.pid) {
+        deferred = true;
+        return elsewhereWords(running);
+      }
       const started = await startListeningPeer(command, folder, signer, { listen: options.listen, mdns: false, log: onEvent });
       if (stopped) {
         await started.stop();
@@ -89,7 +94,10 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
       const command = context();
       const folder = await openFolder(command);
       const running = await readRunningPeer(folder);
-      if (running !== undefined && running.pid !== process.pid) return elsewhereWords(running);
+      if (running !== undefined && running.pid !== process.pid) {
+        deferred = true;
+        return elsewhereWords(running);
+      }
       const withPassphrase = passphrase === undefined ? command : { ...command, env: { ...command.env, TALLYSTICK_PASSPHRASE: passphrase } };
       return startWith(await unlockSigner(withPassphrase, folder));
     },
@@ -101,8 +109,11 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
       const { KnownPeers, networkPaths } = await import('@tallystick/sync/network');
       const known = (await KnownPeers.load(networkPaths(folder).knownPeers)).all();
       if (running !== undefined && running.pid !== process.pid) return elsewhereStatus(running, known, recent);
-      // The other peer has stopped since: this service takes over when it can unlock the key by itself.
-      if (context().env.TALLYSTICK_PASSPHRASE && starting === undefined) void startWith(await unlockSigner(context(), folder)).catch(() => undefined);
+      // The peer this service deferred to has stopped: it takes over, once, when it can unlock the key by itself.
+      if (deferred && context().env.TALLYSTICK_PASSPHRASE && starting === undefined) {
+        deferred = false;
+        void startWith(await unlockSigner(context(), folder)).catch(() => undefined); // a failure is in lastProblem, shown below next time
+      }
       const why = lastProblem === undefined ? 'This device does not sync yet: enter your passphrase to start (the device key is its identity on the network).' : `This device does not sync: ${lastProblem}`;
       return idleStatus('locked', why, known, recent);
     },
