@@ -72,13 +72,11 @@ export function createBookService(options: BookServiceOptions): BookService {
     refuseIfFounded: () => refuseIfFounded(context().context),
   });
 
-  return {
+  const api: BookApi = {
     ...createTimebankService({ answer: (work) => answer(log, work), serially, context }),
     ...createChartService({ answer: (work) => answer(log, work), read }),
     ...createFederationService({ answer: (work) => answer(log, work), serially, context }),
     ...network.methods,
-    startSyncing: () => network.host.start().catch((error: unknown) => (error instanceof TallystickError ? describeFailure(error).message : String(error))),
-    close: () => network.host.stop(),
     overview: () => answer(log, async (): Promise<Overview> => {
       const view = await read();
       const passphrase = options.env.TALLYSTICK_PASSPHRASE;
@@ -262,6 +260,11 @@ export function createBookService(options: BookServiceOptions): BookService {
       return { message: appWords(output()) };
     })),
   };
+  // Not enumerable: the host process calls these; what IPC and HTTP serve (the API's keys) stays BOOK_METHODS.
+  return Object.defineProperties(api, {
+    startSyncing: { value: () => network.host.start().catch((error: unknown) => (error instanceof TallystickError ? describeFailure(error).message : String(error))) },
+    close: { value: () => network.host.stop() },
+  }) as BookService;
 }
 
 /** This device's public key (reading it needs no passphrase), or undefined when the folder has none yet. */
