@@ -13,8 +13,10 @@ import { OpenAccount } from './open-account.js';
 import { Problem } from './problem.js';
 import { RegisterView } from './register.js';
 import { StatementView, TrialBalanceView } from './statement.js';
+import { SyncArea } from './sync-area.js';
 import { TIMEBANK_SCREENS, TimebankMain, type TimebankScreen } from './timebank-area.js';
 import { TransactionView } from './transaction-detail.js';
+import { useLiveChanges } from './use-live-changes.js';
 import { useService } from './use-service.js';
 
 /** The overview's failures that mean "nothing founded here yet": the app offers to found a co-op. */
@@ -39,13 +41,14 @@ const SCREENS: readonly { screen: Screen; label: string }[] = [
 /** Alt+1…9, then Alt+0 for the tenth screen; screens after the tenth are reached with Tab. */
 const shortcutOf = (index: number) => (index < 10 ? String((index + 1) % 10) : '');
 
-type Area = 'books' | 'timebank' | 'federation';
+type Area = 'books' | 'timebank' | 'federation' | 'sync';
 
 /** The areas, switched by Alt+B, Alt+T and Alt+F (by key position, so any keyboard layout works). */
 const AREAS: readonly { area: Area; label: string; key: string; code: string }[] = [
   { area: 'books', label: 'Books', key: 'B', code: 'KeyB' },
   { area: 'timebank', label: 'Time bank', key: 'T', code: 'KeyT' },
   { area: 'federation', label: 'Federation', key: 'F', code: 'KeyF' },
+  { area: 'sync', label: 'Sync', key: 'S', code: 'KeyS' },
 ];
 
 /** The app: the Books and Time bank areas; within an area, Alt+1…9 and Alt+0 switch screens from anywhere; every control is reachable with Tab. */
@@ -63,6 +66,8 @@ export function App({ api }: { api: BookApi }) {
   // Counts every screen shortcut or button pressed, so choosing the screen already shown still moves the focus to it.
   const [arrivals, setArrivals] = useState(0);
   const [overview] = useService(() => api.overview(), String(version));
+  // Another device's entries, or a command's write, arrive underneath: open screens read again.
+  useLiveChanges(api, overview.state === 'ready', () => setVersion((value) => value + 1));
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -90,7 +95,7 @@ export function App({ api }: { api: BookApi }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [area]);
 
-  const screenLabel = area === 'timebank' ? TIMEBANK_SCREENS.find((item) => item.screen === timebankScreen)?.label ?? ''
+  const screenLabel = area === 'sync' ? 'Sync' : area === 'timebank' ? TIMEBANK_SCREENS.find((item) => item.screen === timebankScreen)?.label ?? ''
     : area === 'federation' ? FEDERATION_SCREENS.find((item) => item.screen === federationScreen)?.label ?? ''
     : screen === 'transaction' ? 'Transaction' : SCREENS.find((item) => item.screen === screen)?.label ?? '';
   // A new screen takes the focus to its heading (announced by screen readers; Tab goes on into the screen),
@@ -174,6 +179,7 @@ export function App({ api }: { api: BookApi }) {
             onSaved={saved} onScreen={(next) => { setNotice(''); setFederationScreen(next); }}
           />
         )}
+        {area === 'sync' && <SyncArea api={api} version={version} needsPassphrase={books.needsPassphrase} onSaved={saved} onOpen={(id) => { setArea('books'); open(id); }} />}
         {area === 'books' && (
           <>
           {screen === 'accounts' && (

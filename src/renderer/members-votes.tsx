@@ -16,6 +16,8 @@ export function MembersVotes({ api, version, needsPassphrase, onSaved }: Props) 
   const [passphrase, setPassphrase] = useState('');
   const [problem, setProblem] = useState<ServiceFailure | undefined>();
   const [busy, setBusy] = useState(false);
+  // The propose form empties after this screen's own write, not when another device's entries arrive (live refresh).
+  const [written, setWritten] = useState(0);
   if (governance.state === 'loading') return <p aria-busy="true">Loading…</p>;
   if (governance.state === 'failed') return <Problem error={governance.error} />;
   const { rule, members, proposals, thisMember, mayPropose } = governance.value;
@@ -28,6 +30,7 @@ export function MembersVotes({ api, version, needsPassphrase, onSaved }: Props) 
     setBusy(false);
     // Refused: what changed meanwhile (another window's vote, a peer's) is shown with the reason.
     if (!result.ok) { setProblem(result.error); reload(); return; }
+    setWritten((count) => count + 1);
     onSaved(result.value.message);
   };
   return (
@@ -44,7 +47,7 @@ export function MembersVotes({ api, version, needsPassphrase, onSaved }: Props) 
           ))}
         </ol>
       )}
-      {mayPropose && <ProposeForm key={version} busy={busy} onPropose={(request) => void write(() => api.propose({ ...request, ...secret }))} />}
+      {mayPropose && <ProposeForm key={written} busy={busy} onPropose={(request) => void write(() => api.propose({ ...request, ...secret }))} />}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import type { BookApi, Founded, ServiceFailure } from '../../packages/peer/src/service/protocol.js';
+import { JoinCoop } from './join-coop.js';
 import { Problem } from './problem.js';
 
 const MIN_PASSPHRASE = 8;
@@ -15,8 +16,8 @@ function problemsOf(coopName: string, memberName: string, passphrase: string, ag
 }
 
 /**
- * The data folder holds no co-op yet: found one here, as `tallystick init` does (the service runs it).
- * Joining an existing co-op with an invite code needs sync, which is not in the app yet.
+ * The data folder holds no co-op yet: found one here, as `tallystick init` does, or join one with an
+ * invite code, as `tallystick join --wait` does (the service runs either). Both end with the backup reminder.
  */
 export function Onboarding({ api, onFounded }: { api: BookApi; onFounded: (founded: Founded) => void }) {
   const [coopName, setCoopName] = useState('');
@@ -44,7 +45,7 @@ export function Onboarding({ api, onFounded }: { api: BookApi; onFounded: (found
   return (
     <main className="onboarding">
       <h1>Welcome to Tallystick</h1>
-      <p>This data folder holds no co-op yet. Found one here: you become its first member.</p>
+      <p>This data folder holds no co-op yet. Found one here (you become its first member), or join one a member invited you to.</p>
       <form className="action-form" aria-label="Found a co-op" onSubmit={(event) => void submit(event)}>
         <h2>Found a co-op</h2>
         <label>Co-op name <input type="text" value={coopName} onChange={(event) => setCoopName(event.target.value)} autoFocus aria-required="true" /></label>
@@ -60,10 +61,7 @@ export function Onboarding({ api, onFounded }: { api: BookApi; onFounded: (found
           <button type="submit" disabled={saving}>{saving ? 'Creating…' : 'Create co-op (Enter)'}</button>
         </div>
       </form>
-      <section aria-labelledby="join-heading" className="coming">
-        <h2 id="join-heading">Join an existing co-op</h2>
-        <p>Coming: joining with an invite code from another member needs syncing between devices, which Tallystick does not do yet.</p>
-      </section>
+      <JoinCoop api={api} onJoined={onFounded} />
     </main>
   );
 }

@@ -8,7 +8,7 @@ import { buildAppOnce } from '../helpers/app-build.js';
 import { canvasPaint } from '../helpers/canvas-paint.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 import { createRandom } from '../helpers/generate-journal.js';
-import { startUi } from '../helpers/ui-server.js';
+import { startUi, stopUis } from '../helpers/ui-server.js';
 import { type ToolColumn, hledgerHistoricalByMonth, hledgerIncomeStatementByMonth } from '../oracles/hledger.js';
 
 /*
@@ -64,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const server of servers) server.kill('SIGTERM');
+  await stopUis(servers); // each ui's peer saves what it has and removes its status file before the folder goes
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -6,7 +6,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
-import { startUi } from '../helpers/ui-server.js';
+import { startUi, stopUis } from '../helpers/ui-server.js';
 
 /*
  * The Federation area in Debian's Chromium: three co-ops (Bakery, Mill, Farm), each with its own data
@@ -110,7 +110,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const server of servers) server.kill('SIGTERM');
+  await stopUis(servers); // each ui's peer saves what it has and removes its status file before the folder goes
   rmSync(scratch, { recursive: true, force: true });
 });
 

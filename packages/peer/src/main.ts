@@ -295,6 +295,9 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
   program.command('ui').description('open the app in a browser: serves it and its API on 127.0.0.1 with a per-launch token')
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--app <dir>', 'the built app (default: out/renderer of this checkout)')
+    .option('--listen <multiaddr>', 'where this device\'s peer listens, like /ip4/0.0.0.0/tcp/4001; repeat (default: the ports of the last run, else any free TCP and WebSocket port)', collect, [])
+    .option('--peer <multiaddr>', 'a member\'s peer to dial at start (the known peers are redialled anyway); repeat', collect, [])
+    .option('--no-sync', 'serve the books without running this device\'s peer')
     .action(async (options) => (await import('./service/ui-command.js')).uiCommand(context(), options));
 
   return program;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TallystickError } from '@tallystick/core';
-import { type DataFolder as DataFolderType, DataFolder, generateDevicePrivateKey, readDevicePublicKey, unlockDeviceKeyFile, writeDeviceKeyFile } from '@tallystick/sync';
+import { type DataFolder as DataFolderType, DataFolder, type NodeEntrySigner, generateDevicePrivateKey, readDevicePublicKey, unlockDeviceKeyFile, writeDeviceKeyFile } from '@tallystick/sync';
 import {
-  type DialOutcome, type Invite, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, peerIdOfDevice, proofHolds,
+  type DialOutcome, type Invite, type JoinStep, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, peerIdOfDevice, proofHolds,
 } from '@tallystick/sync/network';
 import { type CommandContext, openFolder, print, readPassphrase, warn } from '../context.js';
 import { proposeCommand, voteCommand } from './governance-write.js';
@@ -20,7 +20,7 @@ import { readRunningPeer } from './status.js';
  */
 
 const JOIN_RETRY_MS = 3_000;
-const JOIN_WAIT_MAXIMUM_ATTEMPTS = 1_200; // an hour at one attempt every 3 s
+export const JOIN_WAIT_MAXIMUM_ATTEMPTS = 1_200; // an hour at one attempt every 3 s
 
 /** An invite of a named new member, kept on the inviting device until a join request redeems it (once). */
 interface OpenInvite {
@@ -96,6 +96,35 @@ export async function inviteCommand(context: CommandContext, options: { address:
 }
 
 export async function joinCommand(context: CommandContext, code: string, options: { wait?: boolean }): Promise<void> {
+  const joining = await prepareJoin(context, code, { existing: () => readPassphrase(context), fresh: () => newPassphrase(context) });
+  print(context, `This device's key: ${joining.signer.publicKey}`);
+  if (joining.request !== undefined) {
+    print(context, `Join request for ${joining.invite.member} (give it to the member who invited you, who runs \`tallystick admit\` with it): ${joining.request}`);
+  }
+  print(context, `Fetching ${joining.invite.name} from the inviting member's peer…`);
+  await fetchInvitedCoop(context, joining, {
+    attempts: options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1, wait: options.wait === true,
+    onRefused: (outcome, attempt) => {
+      if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
+    },
+  });
+  print(context, `Joined co-op "${joining.invite.name}" (${joining.invite.coop}): this device holds its books now (try \`tallystick balance\`). Keep them in sync with \`tallystick sync\`, or keep \`tallystick peer\` running.`);
+}
+
+/** A device about to join: the invite read, its data folder ready, its key made (or unlocked), and its join request for a named invite. */
+export interface JoiningDevice {
+  readonly invite: Invite;
+  readonly folder: DataFolderType;
+  readonly signer: NodeEntrySigner;
+  readonly request?: string;
+}
+
+/**
+ * The first half of joining, shared by `join` and the app's onboarding: reads the code, refuses a
+ * federation's code or a co-op this folder holds already, and makes this device's key (or unlocks the
+ * one the folder has, from an earlier attempt). Nothing of the co-op is written yet.
+ */
+export async function prepareJoin(context: CommandContext, code: string, passphrase: { existing: () => Promise<string>; fresh: () => Promise<string> }): Promise<JoiningDevice> {
   const invite = decodeInvite(code);
   if (invite.federation === true) throw new TallystickError('federation_invite', `this code invites a co-op into federation "${invite.name}": run \`tallystick federation fetch CODE\` on that co-op's data folder`);
   const folder = await DataFolder.open(context.dataDir, { create: true });
@@ -103,37 +132,49 @@ export async function joinCommand(context: CommandContext, code: string, options
     throw new TallystickError('already_joined', `this data folder already holds co-op "${folder.config.coops[invite.coop]!.name}": run \`tallystick sync\` to catch up with its peers`);
   }
   const signer = (await exists(folder.keyPath))
-    ? await unlockDeviceKeyFile(folder.keyPath, await readPassphrase(context))
-    : await writeDeviceKeyFile(folder.keyPath, generateDevicePrivateKey(), await newPassphrase(context));
+    ? await unlockDeviceKeyFile(folder.keyPath, await passphrase.existing())
+    : await writeDeviceKeyFile(folder.keyPath, generateDevicePrivateKey(), await passphrase.fresh());
   await folder.saveConfig(); // a data folder with a key and no co-op yet: `whoami` works on it
-  print(context, `This device's key: ${signer.publicKey}`);
-  if (invite.member && invite.secret) {
-    const request = encodeJoinRequest({ coop: invite.coop, member: invite.member, device: signer.publicKey, proof: joinRequestProof(invite.secret, invite.coop, signer.publicKey) });
-    print(context, `Join request for ${invite.member} (give it to the member who invited you, who runs \`tallystick admit\` with it): ${request}`);
-  }
-  const { clearJoinProgress, fetchCoop, writeJoinProgress } = await import('@tallystick/sync/network');
-  print(context, `Fetching ${invite.name} from the inviting member's peer…`);
-  const attempts = options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1;
+  const request = invite.member && invite.secret
+    ? encodeJoinRequest({ coop: invite.coop, member: invite.member, device: signer.publicKey, proof: joinRequestProof(invite.secret, invite.coop, signer.publicKey) })
+    : undefined;
+  return { invite, folder, signer, ...(request === undefined ? {} : { request }) };
+}
+
+export interface FetchInvitedOptions {
+  /** Tries before giving up (one every JOIN_RETRY_MS). */
+  readonly attempts: number;
+  /** Whether the member asked to wait (the refusal then says how long it waited). */
+  readonly wait: boolean;
+  readonly onRefused?: (outcome: Extract<DialOutcome, { ok: false }>, attempt: number) => void;
+  readonly onProgress?: (progress: JoinStep) => void;
+}
+
+/**
+ * The second half: fetches the co-op from the inviting peer (refused until the members have voted this
+ * device in, so it tries again), then remembers the inviter as the first peer this device knows.
+ */
+export async function fetchInvitedCoop(context: CommandContext, joining: JoiningDevice, options: FetchInvitedOptions): Promise<void> {
+  const { invite, folder, signer } = joining;
+  const { clearJoinProgress, fetchCoop, KnownPeers, networkPaths, writeJoinProgress } = await import('@tallystick/sync/network');
   // `status` in another terminal shows how far the join has got (sync/network/join-progress.ts).
   const startedAt = context.now().toISOString();
   try {
     for (let attempt = 1; ; attempt += 1) {
       await writeJoinProgress(folder, { phase: 'connecting', coop: invite.coop, name: invite.name, startedAt, documentsListed: 0, documentsReceived: 0, bytesSaved: 0 });
-      const outcome = await fetchCoop({ folder, signer, invite });
+      const outcome = await fetchCoop({ folder, signer, invite, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
       if (outcome.ok) break;
-      if (attempt >= attempts) throw notJoined(invite, outcome, signer.publicKey, options.wait === true);
-      if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
+      if (attempt >= options.attempts) throw notJoined(invite, outcome, signer.publicKey, options.wait);
+      options.onRefused?.(outcome, attempt);
       await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
     }
   } finally {
     await clearJoinProgress(folder);
   }
   // The inviter is the first peer this device knows: `sync` and `peer` dial it without being told.
-  const { KnownPeers, networkPaths } = await import('@tallystick/sync/network');
   const known = await KnownPeers.load(networkPaths(folder).knownPeers);
   known.note(invite.peer, { addresses: invite.addresses, seen: context.now(), synced: context.now() });
   await known.flush();
-  print(context, `Joined co-op "${invite.name}" (${invite.coop}): this device holds its books now (try \`tallystick balance\`). Keep them in sync with \`tallystick sync\`, or keep \`tallystick peer\` running.`);
 }
 
 /**

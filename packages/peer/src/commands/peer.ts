@@ -26,32 +26,55 @@ export async function peerCommand(context: CommandContext, options: PeerOptions)
   await refuseSecondPeer(folder, 'run a second one');
   const signer = await unlockSigner(context, folder);
   const log = eventPrinter(context);
-  const remembered = options.listen.length === 0 ? await rememberedListen(folder) : undefined;
-  const listen = options.listen.length > 0 ? options.listen : remembered ?? DEFAULT_LISTEN;
-  let peer: CoopPeer;
-  const onFederationChanged = federationServer(context, signer, () => peer);
-  try {
-    peer = await startPeer(context, folder, signer, { listen, mdns: options.mdns === true, reconnect: true, relay: true, log, onFederationChanged });
-  } catch (error) {
-    if (remembered === undefined || !/EADDRINUSE|listen/iu.test(String((error as Error).message))) throw error;
-    warn(context, `tallystick: the ports of the last run are taken (${(error as Error).message}); listening on new ones`);
-    peer = await startPeer(context, folder, signer, { listen: DEFAULT_LISTEN, mdns: options.mdns === true, reconnect: true, relay: true, log, onFederationChanged });
-  }
-  await rememberListen(folder, listen, peer.addresses());
+  // The federation server runs on the peer's events, so it must exist before the peer does.
+  const late: { peer?: CoopPeer } = {};
+  const onFederationChanged = federationServer(context, signer, () => late.peer);
+  const peer = await startListeningPeer(context, folder, signer, { listen: options.listen, mdns: options.mdns === true, relay: true, log, onFederationChanged });
+  late.peer = peer;
   // Payments that arrived while it was down are answered now, not at the next change.
   for (const federationId of Object.keys(folder.config.federations ?? {})) onFederationChanged(federationId);
   print(context, `Peer of co-op "${peer.store.name}" as device ${signer.publicKey.slice(0, 16)}… (peer id ${peer.peerId}). Stop with Ctrl-C.`);
-  for (const address of options.connect) {
-    const outcome = await peer.dial(address);
-    if (!outcome.ok) log({ type: 'dial-failed', address, reason: outcome.reason });
-    // A peer named by its id is redialled until it answers: it may simply not be up yet.
-    const named = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
-    if (named !== undefined && peer.gate.allows(named)) peer.known.note(named, { addresses: [address] });
-  }
+  await dialGiven(peer, options.connect, log);
   const signal = await untilStopSignal();
   print(context, `stopping (${signal})…`);
   await peer.stop();
   print(context, 'stopped; everything received is on disk.');
+}
+
+/**
+ * A long-running peer (`tallystick peer`, and the app's service): listens where asked, else on the ports of
+ * its last run (new ones if those are taken), and remembers the ports it got, so others find it again.
+ */
+export async function startListeningPeer(
+  context: CommandContext, folder: DataFolder, signer: Awaited<ReturnType<typeof unlockSigner>>,
+  options: { listen: readonly string[]; mdns: boolean; relay?: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
+): Promise<CoopPeer> {
+  const remembered = options.listen.length === 0 ? await rememberedListen(folder) : undefined;
+  const listen = options.listen.length > 0 ? options.listen : remembered ?? DEFAULT_LISTEN;
+  const start = (addresses: readonly string[]) => startPeer(context, folder, signer, { ...options, listen: addresses, reconnect: true });
+  let peer: CoopPeer;
+  try {
+    peer = await start(listen);
+  } catch (error) {
+    if (remembered === undefined || !/EADDRINUSE|listen/iu.test(String((error as Error).message))) throw error;
+    warn(context, `tallystick: the ports of the last run are taken (${(error as Error).message}); listening on new ones`);
+    peer = await start(DEFAULT_LISTEN);
+  }
+  await rememberListen(folder, listen, peer.addresses());
+  return peer;
+}
+
+/** Dials each address given; one naming its peer id is remembered and redialled until it answers (it may not be up yet). */
+export async function dialGiven(peer: CoopPeer, addresses: readonly string[], log: (event: PeerEvent) => void): Promise<DialOutcome[]> {
+  const outcomes: DialOutcome[] = [];
+  for (const address of addresses) {
+    const outcome = await peer.dial(address);
+    outcomes.push(outcome);
+    if (!outcome.ok) log({ type: 'dial-failed', address, reason: outcome.reason });
+    const named = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
+    if (named !== undefined && peer.gate.allows(named)) peer.known.note(named, { addresses: [address] });
+  }
+  return outcomes;
 }
 
 const STOP_WAIT_MS = 30_000;

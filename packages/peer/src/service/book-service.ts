@@ -20,6 +20,8 @@ import {
 } from './requests.js';
 import { governanceOf } from './governance-service.js';
 import { createFederationService } from './federation-service.js';
+import { createNetworkService } from './network-service.js';
+import type { SyncHostOptions } from './sync-service.js';
 import { createTimebankService } from './timebank-service.js';
 import { createChartService } from './chart-service.js';
 import type {
@@ -36,6 +38,16 @@ export interface BookServiceOptions {
   readonly now?: () => Date;
   /** Where warnings (damaged chunks) and internal errors are logged. */
   readonly log?: (line: string) => void;
+  /** Host this device's peer (sync-service.ts): `tallystick ui` and Electron main do; absent, the service does not sync. */
+  readonly sync?: SyncHostOptions;
+}
+
+/** The service with what its host process needs besides the API: starting and stopping the peer. */
+export interface BookService extends BookApi {
+  /** Starts syncing if the folder holds a co-op and the environment has the passphrase; answers in words either way. */
+  startSyncing(): Promise<string>;
+  /** Stops the peer (everything received saved); the service answers nothing after. */
+  close(): Promise<void>;
 }
 
 /**
@@ -43,7 +55,7 @@ export interface BookServiceOptions {
  * same functions (`loadBookView` and core's reports to read; `addCommand`/`reverseCommand` and so
  * `writeEntries` to write), and answers plain data. Writes run one at a time.
  */
-export function createBookService(options: BookServiceOptions): BookApi {
+export function createBookService(options: BookServiceOptions): BookService {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let writing: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -55,11 +67,16 @@ export function createBookService(options: BookServiceOptions): BookApi {
   const loadView = cachedBookViews();
   const read = async (): Promise<BookView> => loadView(context().context);
   let registers: { view: BookView; account: string; report: ReturnType<typeof registerReport>; styles: CommodityStyles } | undefined;
+  const network = createNetworkService({
+    answer: (work) => answer(log, work), serially, context, dataDir: options.dataDir, log, sync: options.sync,
+    refuseIfFounded: () => refuseIfFounded(context().context),
+  });
 
-  return {
+  const api: BookApi = {
     ...createTimebankService({ answer: (work) => answer(log, work), serially, context }),
     ...createChartService({ answer: (work) => answer(log, work), read }),
     ...createFederationService({ answer: (work) => answer(log, work), serially, context }),
+    ...network.methods,
     overview: () => answer(log, async (): Promise<Overview> => {
       const view = await read();
       const passphrase = options.env.TALLYSTICK_PASSPHRASE;
@@ -216,11 +233,14 @@ export function createBookService(options: BookServiceOptions): BookApi {
     }),
     foundCoop: (request) => answer(log, () => serially(async (): Promise<Founded> => {
       const input = readFoundCoopInput(request);
+      if (network.joining()) throw new TallystickError('join_running', 'This device is joining a co-op with an invite code; nothing was created. Wait for the join to finish, or restart Tallystick to stop it, before founding one.');
       await refuseIfFounded(context().context);
       checkNewPassphrase(input.passphrase, input.passphraseAgain);
       // The passphrase goes to `init` as the CLI's environment would give it: never into a message or the log.
       const { context: command, output } = commandContext({ ...options, env: { ...options.env, TALLYSTICK_PASSPHRASE: input.passphrase } }, log);
       await initCommand(command, { coop: input.coopName, member: input.memberName });
+      // The founder's device syncs from now on (the key was just unlocked with this passphrase).
+      void network.host.start(input.passphrase).catch((error: unknown) => { log(`tallystick service: sync did not start: ${String(error)}`); });
       return { message: output().trim(), dataFolder: resolve(options.dataDir) };
     })),
     governance: () => answer(log, async (): Promise<Governance> => {
@@ -240,6 +260,11 @@ export function createBookService(options: BookServiceOptions): BookApi {
       return { message: appWords(output()) };
     })),
   };
+  // Not enumerable: the host process calls these; what IPC and HTTP serve (the API's keys) stays BOOK_METHODS.
+  return Object.defineProperties(api, {
+    startSyncing: { value: () => network.host.start().catch((error: unknown) => (error instanceof TallystickError ? describeFailure(error).message : String(error))) },
+    close: { value: () => network.host.stop() },
+  }) as BookService;
 }
 
 /** This device's public key (reading it needs no passphrase), or undefined when the folder has none yet. */

@@ -697,6 +697,96 @@ export interface AnswerClearingInput extends FederationRequest {
   readonly passphrase?: string;
 }
 
+/** One peer this device knows (from an invite, a dial, or one that dialled in), as `tallystick status` lists it. */
+export interface SyncPeerLine {
+  readonly peerId: string;
+  /** The member whose device it is, when the roster names it. */
+  readonly member?: string;
+  readonly connected: boolean;
+  /** Every document shared with it has the same heads here and there. */
+  readonly inSync: boolean;
+  readonly lastSeen?: string;
+  readonly lastSync?: string;
+  readonly lastRefused?: { readonly at: string; readonly reason: string };
+  readonly addresses: readonly string[];
+}
+
+/** Whether this device syncs, and how far. */
+export interface SyncStatus {
+  /**
+   * running: the app's service runs this device's peer; elsewhere: a `tallystick peer` on this data folder does;
+   * locked: it needs the passphrase to start (the device key is the peer's identity); off: sync was not asked for.
+   */
+  readonly state: 'running' | 'elsewhere' | 'locked' | 'off';
+  /** The state in words. */
+  readonly summary: string;
+  readonly peerId?: string;
+  /** Where other devices reach this one (give one to a member to connect). */
+  readonly addresses: readonly string[];
+  readonly peers: readonly SyncPeerLine[];
+  /** The co-op's documents (catalog, months) and whether each is here: an initial replication's progress. */
+  readonly documents: readonly { readonly label: string; readonly present: boolean }[];
+  /** What the peer did lately, newest last, in words. */
+  readonly recent: readonly string[];
+}
+
+export interface ConnectInput {
+  /** A multiaddr ending in /p2p/PEER-ID, as another device's Sync screen or `tallystick status` shows it. */
+  readonly address: string;
+}
+
+export interface StartSyncInput {
+  readonly passphrase: string;
+}
+
+/** A number that moves whenever the co-op's documents on this device change (a peer's entries arrived, a command wrote). */
+export interface Changes {
+  readonly version: number;
+}
+
+export interface InviteInput {
+  /** For a new member: their name (the code is then good once, and the new device answers with a join request). */
+  readonly member?: string;
+}
+
+export interface Invitation {
+  readonly code: string;
+  /** What to do next, in words. */
+  readonly message: string;
+}
+
+export interface AdmitInput {
+  readonly request: string;
+  readonly passphrase?: string;
+}
+
+/** Join a co-op with an invite code, as `tallystick join CODE --wait` does. */
+export interface JoinCoopInput {
+  readonly code: string;
+  readonly passphrase: string;
+  readonly passphraseAgain: string;
+}
+
+export interface JoinStatus {
+  /** idle: no join asked; waiting: for the members to vote this device in (or for the inviter to answer); fetching; joined; failed. */
+  readonly state: 'idle' | 'waiting' | 'fetching' | 'joined' | 'failed';
+  readonly coopName?: string;
+  /** This device's key, for the members to vote in. */
+  readonly device?: string;
+  /** For a named invite: the join request to give back to the member who invited. */
+  readonly request?: string;
+  readonly member?: string;
+  /** Where the join is, in words. */
+  readonly message: string;
+  readonly attempts: number;
+  /** While fetching months. */
+  readonly done?: number;
+  readonly total?: number;
+  readonly error?: ServiceFailure;
+  /** Once joined: where the books and key live (for the backup reminder). */
+  readonly dataFolder?: string;
+}
+
 /** Every method: the preload exposes exactly these, the HTTP API serves exactly these. */
 export interface BookApi {
   overview(): Promise<ServiceResult<Overview>>;
@@ -760,6 +850,22 @@ export interface BookApi {
   proposeClearing(request: ProposeClearingInput): Promise<ServiceResult<Saved>>;
   /** Consents to or declines a clearing, as `clear consent|decline`. */
   answerClearing(request: AnswerClearingInput): Promise<ServiceResult<Saved>>;
+  /** This device's peer, the peers it knows, the documents, as `tallystick status` reads them. */
+  syncStatus(): Promise<ServiceResult<SyncStatus>>;
+  /** Dials another device's peer by address and says whether it accepted this device. */
+  connect(request: ConnectInput): Promise<ServiceResult<Saved>>;
+  /** Starts the peer with the passphrase, when the service has none of its own. */
+  startSync(request: StartSyncInput): Promise<ServiceResult<Saved>>;
+  /** Cheap: polled about once a second so open screens re-read when the documents changed underneath. */
+  changes(): Promise<ServiceResult<Changes>>;
+  /** An invite code for a new device, as `tallystick invite [--member NAME]` prints it. */
+  invite(request: InviteInput): Promise<ServiceResult<Invitation>>;
+  /** Redeems a new device's join request, as `tallystick admit`: proposes the member and votes yes. */
+  admit(request: AdmitInput): Promise<ServiceResult<Saved>>;
+  /** Starts joining a co-op with an invite code (in an empty data folder) and answers where it is. */
+  joinCoop(request: JoinCoopInput): Promise<ServiceResult<JoinStatus>>;
+  /** Where the join started by joinCoop is. */
+  joinStatus(): Promise<ServiceResult<JoinStatus>>;
 }
 
 export type BookMethod = keyof BookApi;
@@ -770,6 +876,7 @@ export const BOOK_METHODS: readonly BookMethod[] = [
   'timebank', 'timebankPending', 'timebankHistory', 'hoursByMonth', 'listings', 'addListing', 'closeListing', 'logHours', 'confirmHours', 'declineHours',
   'balancesOverTime', 'incomeExpenses',
   'federationOverview', 'federationPayments', 'federationClearings', 'payCoop', 'answerPayment', 'proposeClearing', 'answerClearing',
+  'syncStatus', 'connect', 'startSync', 'changes', 'invite', 'admit', 'joinCoop', 'joinStatus',
 ];
 
 /** The Electron IPC channel, and the HTTP header carrying the browser mode's per-launch token. */

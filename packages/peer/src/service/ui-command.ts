@@ -9,6 +9,12 @@ import { startBookServer } from './http-server.js';
 export interface UiOptions {
   port?: string;
   app?: string;
+  /** Where this device's peer listens (default: the ports of the last run, else any free port). */
+  listen?: string[];
+  /** Peers to dial at start (the known ones are redialled anyway). */
+  peer?: string[];
+  /** commander's --no-sync: serve the books without running the peer. */
+  sync?: boolean;
 }
 
 /** The built renderer in a checkout: `out/renderer` at the repository root (electron-vite's output). */
@@ -26,14 +32,21 @@ export async function uiCommand(context: CommandContext, options: UiOptions): Pr
   } catch {
     throw new TallystickError('app_not_built', `the app is not built (no ${join(staticDir, 'index.html')}): run \`npm run build:app\` first`);
   }
-  const service = createBookService({ dataDir: context.dataDir, ...(context.coop ? { coop: context.coop } : {}), env: context.env, now: context.now, log: (line) => context.stderr.write(`${line}\n`) });
+  const service = createBookService({
+    dataDir: context.dataDir, ...(context.coop ? { coop: context.coop } : {}), env: context.env, now: context.now, log: (line) => context.stderr.write(`${line}\n`),
+    ...(options.sync === false ? {} : { sync: { listen: options.listen ?? [], connect: options.peer ?? [] } }),
+  });
   const server = await startBookServer({ service, staticDir, port });
   print(context, `Tallystick is open at ${server.url}`);
   print(context, 'Only this address (with its token) can use your books. Press Ctrl+C to stop.');
+  // After the address: the peer loads every month of the co-op (seconds for a large book), the books need not wait for it.
+  const syncing = options.sync === false ? Promise.resolve() : service.startSyncing().then((words) => print(context, `Sync: ${words}`));
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
   await server.close();
+  await syncing;
+  await service.close();
 }

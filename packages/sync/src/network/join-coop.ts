@@ -30,7 +30,15 @@ export interface JoinOptions {
   readonly onStorageProblem?: (problem: StorageProblem) => void;
   /** Told how the months arrived: stored from the inviter's saved bytes, or synced change by change. */
   readonly onMonthsFetched?: (counts: { fromSavedBytes: number; synced: number }) => void;
+  /** Told each step: dialling the inviter, then the catalog, then months fetched of months listed. */
+  readonly onProgress?: (progress: JoinStep) => void;
 }
+
+/** Where a join is: what the app's onboarding shows while it runs. */
+export type JoinStep =
+  | { readonly step: 'connecting' }
+  | { readonly step: 'catalog' }
+  | { readonly step: 'months'; readonly done: number; readonly total: number };
 
 /**
  * Joining: fetch the co-op from the inviting peer, check it is the co-op the invite names (co-op id,
@@ -53,7 +61,9 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
   const onlyTheCoop = async (peerId: RepoPeerId, documentId?: DocumentId) => peerId === invite.peer && documentId !== undefined && wanted.has(documentId);
   repo.shareConfig = { announce: onlyTheCoop, access: onlyTheCoop };
   repo.networkSubsystem.addNetworkAdapter(adapter);
+  const progress = options.onProgress ?? (() => undefined);
   try {
+    progress({ step: 'connecting' });
     let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: 'the invite names no address of the inviting peer' };
     // Every address in turn (one may reach another program on this machine): a refusal says more than silence.
     for (const address of invite.addresses) {
@@ -65,6 +75,7 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
     if (outcome.peerId !== invite.peer) {
       return { ok: false, code: 'refused', peerId: outcome.peerId, reason: `the peer at that address is ${outcome.peerId}, not the inviter ${invite.peer}` };
     }
+    progress({ step: 'catalog' });
     // A peer that admits this device for a federation only answers that the co-op's catalog is unavailable.
     const handle = await repo.find<CatalogDoc>(`automerge:${invite.catalog}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
       throw new TallystickError('not_admitted', `the inviting peer did not hand over the catalog of ${invite.name} (${(error as Error).message}): this device is not a member device of that co-op; nothing was written`);
@@ -72,7 +83,7 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
     checkCatalog(handle.doc(), invite, options.signer.publicKey);
     const periods = periodDocuments(handle.doc()).slice(0, MAXIMUM_MONTHS);
     for (const { documentId } of periods) wanted.add(documentId);
-    // `status` in another terminal shows how far the join has got (join-progress.ts).
+    // `status` in another terminal shows how far the join has got (join-progress.ts); the app is told by onProgress.
     const startedAt = new Date().toISOString();
     let received = 1;
     const saved: DocumentId[] = [];
@@ -88,6 +99,7 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
       saved.push(...stored);
       await report();
     }
+    progress({ step: 'months', done: received - 1, total: periods.length });
     // What the saved bytes lacked (or a peer without the snapshot protocol): the sync protocol, from what is stored.
     const months = periods.map((period) => period.documentId as DocumentId).filter((documentId) => !seeded.complete.has(documentId));
     for (let start = 0; start < months.length; start += MONTHS_AT_ONCE) {
@@ -102,6 +114,7 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
           throw new TallystickError('join_incomplete', `the inviting peer did not send month document ${documentId} of ${invite.name} (${(error as Error).message}); the co-op was not recorded here: run join again`);
         }
         received += 1;
+        progress({ step: 'months', done: received - 1, total: periods.length });
       }));
       await repo.flush(batch);
       await storage.whenIdle();
