@@ -136,7 +136,8 @@ describe('mutual credit between three co-ops, each in its own data folder', () =
     await carry('Farm', 'Bakery');
     await ok('Bakery', 'credit', 'accept', await pendingPayment('Bakery'));
     await carry('Bakery', 'Farm', 'Mill');
-    const deadline = new Date(Date.now() + 6000).toISOString();
+    // Long enough for propose, carry and consent on a loaded machine (6 s was not, at a load of 20), short enough to wait out.
+    const deadline = new Date(Date.now() + 25_000).toISOString();
     expect((await tallystickJson<{ total: string }>(folders.Bakery!, ['clear', 'plan'])).total).toBe('60.00');
     await ok('Bakery', 'clear', 'propose', '--deadline', deadline);
     await carry('Bakery', 'Farm');
