@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { CLI, NODE, REPO_ROOT } from './cli.js';
+import { type Browser, chromium } from 'playwright-core';
 
 /**
  * Starts `tallystick ui` on a data folder, as a member would, and resolves with the address it prints
@@ -40,4 +41,12 @@ export async function untilPrinted(read: () => string, pattern: RegExp, timeoutM
     if (Date.now() > deadline) throw new Error(`tallystick ui did not print ${pattern} within ${timeoutMs} ms:\n${read()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Debian's Chromium, headless, as every browser test drives it (playwright-core brings no browser of its own). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
 }

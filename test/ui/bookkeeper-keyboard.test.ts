@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { expectNoSeriousViolations } from '../helpers/axe.js';
-import { startUi, stopUis } from '../helpers/ui-server.js';
+import { launchChromium, startUi, stopUis } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -30,10 +30,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   await buildAppOnce();
   address = await startUi(dataDir, env, servers);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

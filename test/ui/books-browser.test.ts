@@ -3,10 +3,10 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
-import { startUi as startUiServer, stopUis } from '../helpers/ui-server.js';
+import { launchChromium, startUi as startUiServer, stopUis } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -39,10 +39,7 @@ beforeAll(async () => {
   cli('add', '--date', '2024-01-02', '--description', "Members' capital", '--posting', 'Assets:Bank:Checking  5000.00 USD', '--posting', 'Equity:Member capital');
   cli('accounts', 'open', 'Expenses:Ingredients', '--date', '2024-01-01');
   address = await startUi();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -2,13 +2,13 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { canvasPaint } from '../helpers/canvas-paint.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 import { createRandom } from '../helpers/generate-journal.js';
-import { startUi, stopUis } from '../helpers/ui-server.js';
+import { launchChromium, startUi, stopUis } from '../helpers/ui-server.js';
 import { type ToolColumn, hledgerHistoricalByMonth, hledgerIncomeStatementByMonth } from '../oracles/hledger.js';
 
 /*
@@ -56,10 +56,7 @@ beforeAll(async () => {
   cli('init', '--coop', 'Riverside Bakery Co-op', '--member', 'Ana');
   cli('import', journal);
   address = await startUi(dataDir, env, servers);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
-import { startUi, stopUis } from '../helpers/ui-server.js';
+import { launchChromium, startUi, stopUis } from '../helpers/ui-server.js';
 
 /*
  * The Federation area in Debian's Chromium: three co-ops (Bakery, Mill, Farm), each with its own data
@@ -101,10 +101,7 @@ beforeAll(async () => {
     carry(payee, ...COOPS.filter((coop) => coop !== payee));
   }
   const addresses = await Promise.all(COOPS.map((coop) => startUi(folders[coop], env, servers)));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   for (const [index, coop] of COOPS.entries()) pages[coop] = await openPage(addresses[index]!);
 }, 240_000);
 

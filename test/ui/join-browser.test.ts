@@ -2,12 +2,12 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
-import { startUi, stopUis } from '../helpers/ui-server.js';
+import { launchChromium, startUi, stopUis } from '../helpers/ui-server.js';
 
 /*
  * Joining from the app's onboarding, for real: Alice founds a co-op with the CLI, keeps `tallystick peer`
@@ -67,10 +67,7 @@ beforeAll(async () => {
   await alicePeer.address();
   invite = cli(folders.alice, 'invite', '--member', 'Bob').trim();
   const bobAddress = await startUi(folders.bob, withoutPassphrase, servers, LOOPBACK);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   bob = await openPage(bobAddress);
 }, 180_000);
 

@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { type AxeViolation, expectNoSeriousViolations } from '../helpers/axe.js';
-import { startUi, stopUis } from '../helpers/ui-server.js';
+import { launchChromium, startUi, stopUis } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -50,10 +50,7 @@ beforeAll(async () => {
   cli(folders.coop, 'offers', 'add', '--title', 'Bike repairs', '--description', 'Brakes, gears, flat tyres', '--category', 'repairs', '--date', '2024-06-02');
   cli(folders.coop, 'propose', 'lock', '2024-01-31');
   [address, emptyAddress] = await Promise.all([startUi(folders.coop, env, servers), startUi(folders.empty, env, servers)]);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

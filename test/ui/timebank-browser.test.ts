@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppOnce } from '../helpers/app-build.js';
 import { canvasPaint } from '../helpers/canvas-paint.js';
-import { startUi as startUiServer, stopUis, untilPrinted } from '../helpers/ui-server.js';
+import { launchChromium, startUi as startUiServer, stopUis, untilPrinted } from '../helpers/ui-server.js';
 import { CLI, NODE, REPO_ROOT } from '../helpers/cli.js';
 
 /*
@@ -92,10 +92,7 @@ beforeAll(async () => {
   joinBob();
   const bobAddress = await startUiServer(folders.bob, env, servers, [...LOOPBACK, '--peer', alicePeerAddress()], (text) => { printed.bob += text; });
   await untilPrinted(() => printed.bob, /Sync: This device syncs now/u);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
   alice = await openPage(aliceAddress);
   bob = await openPage(bobAddress);
 }, 180_000);
