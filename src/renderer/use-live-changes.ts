@@ -5,7 +5,7 @@ import type { BookApi } from '../../packages/peer/src/service/protocol.js';
 const POLL_MS = 1_000;
 
 /**
- * Asks the service's cheap `changes` counter about once a second and calls `onChanged` only when it moved,
+ * Asks the service's cheap `changes` counter about once a second and calls `onChanged` when it moved (and once at the first answer),
  * so open screens re-read what they show; nothing is re-read while the documents stay as they were.
  * One question at a time: a slow answer is not overtaken by the next tick.
  */
@@ -21,7 +21,9 @@ export function useLiveChanges(api: BookApi, enabled: boolean, onChanged: () => 
       asking = true;
       api.changes().then((result) => {
         if (!result.ok) return;
-        if (last !== undefined && result.value.version !== last) changed.current();
+        // The first answer re-reads too: a change saved between the screens' first read and this answer would
+        // otherwise be taken as the starting point and never shown (a join's first months arrive just then).
+        if (last === undefined || result.value.version !== last) changed.current();
         last = result.value.version;
       }, () => undefined).finally(() => { asking = false; }); // not answering now: asked again next tick
     }, POLL_MS);
