@@ -285,6 +285,26 @@ export class CoopPeer {
 }
 
 /**
+ * Dials the inviter at each address an invite names, in turn (one may reach another program on this
+ * machine; a refusal says more than silence), and accepts only the inviter's own peer id.
+ */
+export async function dialInviter(
+  node: Libp2p, adapter: Libp2pNetworkAdapter, gate: RosterGate,
+  invite: { readonly peer: string; readonly addresses: readonly string[] }, timeoutMs: number, noAddress: string,
+): Promise<DialOutcome> {
+  let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: noAddress };
+  for (const address of invite.addresses) {
+    const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
+    if (attempt.ok) { outcome = attempt; break; }
+    if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;
+  }
+  if (outcome.ok && outcome.peerId !== invite.peer) {
+    return { ok: false, code: 'refused', peerId: outcome.peerId, reason: `the peer at that address is ${outcome.peerId}, not the inviter ${invite.peer}` };
+  }
+  return outcome;
+}
+
+/**
  * Runs a dial and waits for the verdict. The remote refuses right after the noise handshake, so a
  * refused dial may first "succeed" and then close: accepted means the sync channel's hello arrived.
  */

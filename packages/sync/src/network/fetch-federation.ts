@@ -1,12 +1,11 @@
 import type { AutomergeUrl, DocumentId, PeerId as RepoPeerId } from '@automerge/automerge-repo';
-import { multiaddr } from '@multiformats/multiaddr';
 import { TallystickError } from '@tallystick/core';
 import { CoopStore } from '../coop-store.js';
 import type { DataFolder } from '../data-folder.js';
 import type { StorageProblem } from '../file-storage-adapter.js';
 import type { FederationDoc } from '../federation-store.js';
 import type { NodeEntrySigner } from '../node-crypto.js';
-import { type DialOutcome, waitForChannel } from './coop-peer.js';
+import { type DialOutcome, dialInviter } from './coop-peer.js';
 import { libp2pKeyOfDevice } from './device-identity.js';
 import { federationDevices } from './federation-gate.js';
 import type { Invite } from './invite.js';
@@ -41,16 +40,8 @@ export async function fetchFederation(options: FetchFederationOptions): Promise<
   repo.shareConfig = { announce: onlyTheFederation, access: onlyTheFederation };
   repo.networkSubsystem.addNetworkAdapter(adapter);
   try {
-    let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: 'the invitation names no address of the inviting peer' };
-    for (const address of invite.addresses) {
-      const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
-      if (attempt.ok) { outcome = attempt; break; }
-      if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;
-    }
+    const outcome = await dialInviter(node, adapter, gate, invite, timeoutMs, 'the invitation names no address of the inviting peer');
     if (!outcome.ok) return outcome;
-    if (outcome.peerId !== invite.peer) {
-      return { ok: false, code: 'refused', peerId: outcome.peerId, reason: `the peer at that address is ${outcome.peerId}, not the inviter ${invite.peer}` };
-    }
     const handle = await repo.find<FederationDoc>(`automerge:${invite.catalog}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) });
     const doc = handle.doc();
     if (doc.tallystick !== 'federation' || doc.federation !== invite.coop || doc.genesis !== invite.genesis) {

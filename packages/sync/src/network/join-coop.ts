@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Doc, free, getHeads, hasHeads, load } from '@automerge/automerge';
 import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId } from '@automerge/automerge-repo';
-import { multiaddr } from '@multiformats/multiaddr';
 import { TallystickError } from '@tallystick/core';
 import { CoopStore } from '../coop-store.js';
 import type { DataFolder } from '../data-folder.js';
@@ -9,7 +8,7 @@ import { type CatalogDoc, type PeriodDoc, periodDocuments } from '../documents.j
 import type { FileStorageAdapter, StorageProblem } from '../file-storage-adapter.js';
 import type { NodeEntrySigner } from '../node-crypto.js';
 import { CatalogRosterReader } from './catalog-roster.js';
-import { type DialOutcome, waitForChannel } from './coop-peer.js';
+import { type DialOutcome, dialInviter } from './coop-peer.js';
 import { libp2pKeyOfDevice } from './device-identity.js';
 import { storedBytes, writeJoinProgress } from './join-progress.js';
 import type { Invite } from './invite.js';
@@ -64,17 +63,8 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
   const progress = options.onProgress ?? (() => undefined);
   try {
     progress({ step: 'connecting' });
-    let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: 'the invite names no address of the inviting peer' };
-    // Every address in turn (one may reach another program on this machine): a refusal says more than silence.
-    for (const address of invite.addresses) {
-      const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
-      if (attempt.ok) { outcome = attempt; break; }
-      if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;
-    }
+    const outcome = await dialInviter(node, adapter, gate, invite, timeoutMs, 'the invite names no address of the inviting peer');
     if (!outcome.ok) return outcome;
-    if (outcome.peerId !== invite.peer) {
-      return { ok: false, code: 'refused', peerId: outcome.peerId, reason: `the peer at that address is ${outcome.peerId}, not the inviter ${invite.peer}` };
-    }
     progress({ step: 'catalog' });
     // A peer that admits this device for a federation only answers that the co-op's catalog is unavailable.
     const handle = await repo.find<CatalogDoc>(`automerge:${invite.catalog}` as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
