@@ -208,11 +208,26 @@ export class CoopPeer {
     if (event.type === 'disconnected') this.known.note(event.peerId, { seen: now });
     if (event.type === 'in-sync') this.known.note(event.peerId, { seen: now, synced: now });
     if (event.type === 'connected' || event.type === 'disconnected') this.backoff.delete(event.peerId);
+    if (event.type === 'federation') this.dialForFederation(event.peers);
     if (event.type === 'connected' || event.type === 'disconnected') this.scheduleStatus();
     // What status shows of the documents (here, in sync with whom) changes with these: at most once a second,
     // as changes can arrive many times a second.
     else if (['saved', 'in-sync', 'held-back', 'recovered'].includes(event.type)) this.scheduleStatus(1_000);
     this.options.log(event);
+  }
+
+  /**
+   * A federation followed from now on names peers of its members (the inviter `federation fetch` got it
+   * from): they are remembered and dialled like any known peer, once the federation's devices admit them.
+   */
+  private dialForFederation(addresses: readonly string[]): void {
+    for (const address of addresses) {
+      const peerId = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
+      if (peerId === undefined || peerId === this.peerId) continue;
+      this.known.note(peerId, { addresses: [address] });
+      this.backoff.delete(peerId);
+    }
+    if (addresses.length > 0 && this.reconnectTimer !== undefined) void this.redialKnownPeers();
   }
 
   private refused(peerId: string, direction: 'inbound' | 'outbound'): void {

@@ -26,7 +26,8 @@ export interface FetchFederationOptions {
  * admits it (for that document only) because the invitation names its device. This device trusts only
  * the inviter's peer id, shares nothing, and asks only for that document; it checks the federation id
  * and genesis and that the document admits this device, then records the federation in the data folder.
- * Afterwards `tallystick peer`/`sync` keep it replicated like the co-op's own documents.
+ * Afterwards `tallystick peer`/`sync` keep it replicated like the co-op's own documents (a peer already
+ * running on this folder takes it up within a second, and dials the inviter).
  */
 export async function fetchFederation(options: FetchFederationOptions): Promise<DialOutcome & { name?: string }> {
   const { folder, invite } = options;
@@ -53,7 +54,8 @@ export async function fetchFederation(options: FetchFederationOptions): Promise<
     await repo.flush([handle.documentId]);
     await storage.whenIdle();
     const federations = folder.config.federations ?? {};
-    federations[invite.coop] ??= { name: doc.name, document: handle.url, genesis: invite.genesis, accounts: {} };
+    // The inviter's addresses: a peer running on this folder (now, or started later) dials it for the federation.
+    federations[invite.coop] ??= { name: doc.name, document: handle.url, genesis: invite.genesis, accounts: {}, peers: [...invite.addresses] };
     folder.config.federations = federations;
     await folder.saveConfig();
     return { ...outcome, name: doc.name };
