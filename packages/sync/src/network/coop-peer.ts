@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DocumentId } from '@automerge/automerge-repo';
 import type { Libp2p, PeerInfo, IdentifyResult } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
+import { TallystickError } from '@tallystick/core';
 import { CoopStore } from '../coop-store.js';
 import type { DataFolder } from '../data-folder.js';
 import { writeFileAtomic, type StorageProblem } from '../file-storage-adapter.js';
@@ -31,6 +32,8 @@ export interface CoopPeerOptions {
   readonly relay?: boolean;
   /** WebRTC and relayed connections; default: when listening through a relay, or a known peer is reached through one. */
   readonly webrtc?: boolean;
+  /** Peers to ask for the catalog if it cannot be read here (besides the known member peers): the addresses given to dial. */
+  readonly recoverFrom?: readonly string[];
   /** Keep dialling the known peers that are active member devices (default: true). */
   readonly reconnect?: boolean;
   readonly reconnectIntervalMs?: number;
@@ -107,7 +110,7 @@ export class CoopPeer {
     });
     let store: CoopStore;
     try {
-      store = await CoopStore.open(folder, coopId, options.onStorageProblem, { peerId: node.peerId.toString() });
+      store = await openRecovering(options, coopId, known, node.peerId.toString());
     } catch (error) {
       await node.stop();
       throw error;
@@ -296,6 +299,35 @@ export class CoopPeer {
     };
     // Not fsynced: it describes this process while it runs, and is removed when it stops.
     await writeFileAtomic(networkPaths(this.options.folder).status, Buffer.from(`${JSON.stringify(status, null, 2)}\n`), false);
+  }
+}
+
+/**
+ * Opens the co-op's store; if its catalog cannot be read (its chunks were damaged and put aside), fetches
+ * it again from a member's peer first (recover-catalog.ts): the addresses given, then the peers this
+ * device synced with. Without a catalog there is no roster, so the peer could not decide whom to admit.
+ */
+async function openRecovering(options: CoopPeerOptions, coopId: string, known: KnownPeers, peerId: string): Promise<CoopStore> {
+  const open = () => CoopStore.open(options.folder, coopId, options.onStorageProblem, { peerId });
+  try {
+    return await open();
+  } catch (error) {
+    if (!(error instanceof TallystickError) || error.code !== 'catalog_unavailable') throw error;
+    const given = (options.recoverFrom ?? []).flatMap((address) => {
+      const named = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
+      return named === undefined ? [] : [{ peerId: named, addresses: [address] }];
+    });
+    // The peers this device knows, most recently seen first: what one sends is checked before it is kept.
+    const remembered = known.all().filter((candidate) => candidate.peerId !== peerId)
+      .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
+    const { recoverCatalog } = await import('./recover-catalog.js');
+    const recovery = await recoverCatalog({
+      folder: options.folder, coopId, signer: options.signer, candidates: [...given, ...remembered],
+      ...(options.onStorageProblem === undefined ? {} : { onStorageProblem: options.onStorageProblem }),
+    });
+    if (!recovery.ok) throw new TallystickError('catalog_unavailable', `${error.message}\nIt could not be recovered from a member's peer either: ${recovery.reason}`);
+    options.log({ type: 'recovered', documents: ['catalog'], files: recovery.recovered.length, from: recovery.member });
+    return open();
   }
 }
 
