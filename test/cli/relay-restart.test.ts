@@ -11,7 +11,8 @@ import { PASSPHRASE, assertCliBuilt, makeTemporaryFolder, tallystickOk } from '.
  * on nothing but a slot on that relay and WebRTC through it (`peer --listen /p2p-circuit --listen /webrtc
  * --connect OFFICE`); Cy's device reaches Bea only that way (`sync --connect` Bea's relayed WebRTC
  * address). Cy syncs with Bea twice (the second time with what the first taught Cy's device about Bea),
- * Ana's peer restarts, and Cy reaches Bea again without Bea being touched.
+ * Ana's peer restarts, and Cy reaches Bea again without Bea being touched. Then Dee joins with an invite
+ * Bea made: Bea is reachable only through the relay, so the join goes over WebRTC signalled through it.
  *
  * WebRTC gathers no loopback candidates (DECISIONS 23): everything runs in a network namespace of its own,
  * with a veth pair whose both ends are inside it.
@@ -94,4 +95,24 @@ describe('a member behind NAT, reached through the office peer\'s relay', () => 
     expect(await syncCyWithBea()).toMatch(/Synced with Bea/u);
     expect(beaPeer.output).not.toMatch(/stopped/u);
   }, 150_000);
+
+  it('lets a new device join with an invite from that member: over WebRTC through the relay, after the vote', async () => {
+    const code = (await tallystickOk(folder('bea'), ['invite'])).trim();
+    expect(code).toMatch(/^tallystick-invite:/u);
+    const refused = await runInNamespace(folder('dee'), ['join', code]);
+    expect(refused.code, refused.output).toBe(1);
+    const key = /This device's key: ([0-9a-f]{64})/u.exec(refused.output)?.[1];
+    expect(key, refused.output).toBeDefined();
+    const mark = anaPeer.output.length;
+    const proposal = /^Proposed ([0-9a-f]+):/mu.exec(await tallystickOk(folder('bea'), ['propose', 'add-member', 'Dee', '--device', key!]))![1]!;
+    await tallystickOk(folder('bea'), ['vote', proposal, 'yes']);
+    // The relay admits Dee's device once the vote has reached it from Bea's peer.
+    await anaPeer.waitFor(/roster: 4 members, 4 devices admitted/u, mark, 30_000);
+    const joined = await runInNamespace(folder('dee'), ['join', code]);
+    expect(joined.code, `${joined.output}\nBea's peer:\n${beaPeer.output}`).toBe(0);
+    expect(joined.output).toContain('Joined co-op "Riverside"');
+    await beaPeer.waitFor(/ connected: Dee /u, 0, 10_000);
+    const balances = async (name: string) => tallystickOk(folder(name), ['balance', '--flat']);
+    expect(await balances('dee')).toBe(await balances('bea'));
+  }, 120_000);
 });

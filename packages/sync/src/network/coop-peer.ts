@@ -332,6 +332,33 @@ async function openRecovering(options: CoopPeerOptions, coopId: string, known: K
 }
 
 /**
+ * The node a device without a roster yet (joining, fetching a federation, recovering its catalog) dials an
+ * inviter with. It admits the inviter (the gate trusts that peer id alone to sync) and, only at the
+ * connection, the relays the invite's addresses go through: an inviter behind NAT is reached by WebRTC
+ * signalled over a limited relayed connection, on which nothing is synced (the adapter asks the gate alone).
+ */
+export async function createInviteeNode(signer: NodeEntrySigner, gate: RosterGate, invite: { readonly addresses: readonly string[] }): Promise<Libp2p> {
+  const relays = new Set(invite.addresses.flatMap((address) => {
+    const relay = /\/p2p\/([^/]+)\/p2p-circuit/u.exec(address)?.[1];
+    return relay === undefined ? [] : [relay];
+  }));
+  return createSyncNode({
+    privateKey: await libp2pKeyOfDevice(signer), isAllowedPeer: (peerId) => gate.allows(peerId) || relays.has(peerId),
+    listenAddresses: [], webrtc: relays.size > 0,
+  });
+}
+
+/**
+ * The inviter's addresses in the order to try them: direct ones first, then WebRTC through a relay; a bare
+ * relayed address is left out, since the books never travel over a limited (relayed) connection.
+ */
+function inviterAddresses(addresses: readonly string[]): string[] {
+  const relayed = (address: string) => address.includes('/p2p-circuit');
+  const direct = addresses.filter((address) => !relayed(address));
+  return [...direct, ...addresses.filter((address) => relayed(address) && address.includes('/p2p-circuit/webrtc'))];
+}
+
+/**
  * Dials the inviter at each address an invite names, in turn (one may reach another program on this
  * machine; a refusal says more than silence), and accepts only the inviter's own peer id.
  */
@@ -340,7 +367,7 @@ export async function dialInviter(
   invite: { readonly peer: string; readonly addresses: readonly string[] }, timeoutMs: number, noAddress: string,
 ): Promise<DialOutcome> {
   let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: noAddress };
-  for (const address of invite.addresses) {
+  for (const address of inviterAddresses(invite.addresses)) {
     const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
     if (attempt.ok) { outcome = attempt; break; }
     if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;

@@ -5,13 +5,11 @@ import type { DataFolder } from '../data-folder.js';
 import type { StorageProblem } from '../file-storage-adapter.js';
 import type { FederationDoc } from '../federation-store.js';
 import type { NodeEntrySigner } from '../node-crypto.js';
-import { type DialOutcome, dialInviter } from './coop-peer.js';
-import { libp2pKeyOfDevice } from './device-identity.js';
+import { type DialOutcome, createInviteeNode, dialInviter } from './coop-peer.js';
 import { federationDevices } from './federation-gate.js';
 import type { Invite } from './invite.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
-import { createSyncNode } from './sync-node.js';
 
 export interface FetchFederationOptions {
   readonly folder: DataFolder;
@@ -34,7 +32,7 @@ export async function fetchFederation(options: FetchFederationOptions): Promise<
   const timeoutMs = options.timeoutMs ?? 15_000;
   const gate = new RosterGate(invite.name);
   gate.trust(invite.peer, 'the inviting member');
-  const node = await createSyncNode({ privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId), listenAddresses: [] });
+  const node = await createInviteeNode(options.signer, gate, invite);
   const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: (peerId) => gate.allows(peerId), log: () => undefined });
   const { repo, storage } = CoopStore.openRepo(folder, options.onStorageProblem, { peerId: node.peerId.toString() });
   const onlyTheFederation = async (peerId: RepoPeerId, documentId?: DocumentId) => peerId === invite.peer && documentId === invite.catalog;

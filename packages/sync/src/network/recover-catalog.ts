@@ -7,11 +7,10 @@ import type { StorageProblem } from '../file-storage-adapter.js';
 import type { NodeEntrySigner } from '../node-crypto.js';
 import { type DamagedChunk, markRecovered } from '../storage-damage.js';
 import { CatalogRosterReader } from './catalog-roster.js';
-import { type DialOutcome, dialInviter } from './coop-peer.js';
-import { deviceOfPeerId, libp2pKeyOfDevice } from './device-identity.js';
+import { type DialOutcome, createInviteeNode, dialInviter } from './coop-peer.js';
+import { deviceOfPeerId } from './device-identity.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
-import { createSyncNode } from './sync-node.js';
 
 /** A peer to ask for the catalog: one this device synced with before (peers.json), or an address it was given. */
 export interface RecoveryCandidate {
@@ -63,7 +62,7 @@ async function recoverFrom(
   const { folder, coopId } = options;
   const gate = new RosterGate(record.name);
   gate.trust(candidate.peerId, candidate.member ?? 'a peer this device synced with');
-  const node = await createSyncNode({ privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId), listenAddresses: [] });
+  const node = await createInviteeNode(options.signer, gate, candidate);
   const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: (peerId) => gate.allows(peerId), log: () => undefined });
   const { repo, storage } = CoopStore.openRepo(folder, options.onStorageProblem, { peerId: node.peerId.toString() });
   const wanted = new Set<string>([catalogId]);
