@@ -426,9 +426,13 @@ function classifyDialError(error: unknown): DialOutcome {
   return { ok: false, code: 'unreachable', reason: text };
 }
 
-/** An address others could dial: not a wildcard, and naming a transport we speak. */
+/**
+ * An address others could dial: not a wildcard, naming a transport we speak, and not a bare relayed one
+ * (a limited connection, which never carries the books: its `/webrtc` sibling does).
+ */
 function isDiallable(address: string): boolean {
-  return !address.includes('/ip4/0.0.0.0/') && !address.includes('/ip6/::/') && /\/tcp\/\d+/u.test(address);
+  const bareRelay = address.includes('/p2p-circuit') && !address.includes('/p2p-circuit/webrtc');
+  return !address.includes('/ip4/0.0.0.0/') && !address.includes('/ip6/::/') && /\/tcp\/\d+/u.test(address) && !bareRelay;
 }
 
 function describe(error: unknown): string {
