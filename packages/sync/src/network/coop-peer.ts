@@ -366,8 +366,12 @@ export async function dialInviter(
   node: Libp2p, adapter: Libp2pNetworkAdapter, gate: RosterGate,
   invite: { readonly peer: string; readonly addresses: readonly string[] }, timeoutMs: number, noAddress: string,
 ): Promise<DialOutcome> {
-  let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: noAddress };
-  for (const address of inviterAddresses(invite.addresses)) {
+  const addresses = inviterAddresses(invite.addresses);
+  const none = addresses.length < invite.addresses.length && addresses.length === 0
+    ? 'the invitation names the inviting peer only through a relay without WebRTC (its peer listens with --listen /p2p-circuit but not --listen /webrtc), and nothing is synced over a relayed connection'
+    : noAddress;
+  let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: none };
+  for (const address of addresses) {
     const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
     if (attempt.ok) { outcome = attempt; break; }
     if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;
