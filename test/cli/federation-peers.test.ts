@@ -150,7 +150,8 @@ describe('a federation replicated among its member co-ops\' peers', () => {
     await everywhere((view) => view.debts.some((debt) => debt.debtor === 'Farm' && debt.creditor === 'Bakery' && debt.amount === '20.00'), ['Farm', 'Bakery']);
     await everywhere((view) => view.payments.every((payment) => payment.status !== 'pending'), ['Mill']);
     expect(await peers.Farm.stop()).toBe(0);
-    const deadline = new Date(Date.now() + 3_000).toISOString();
+    // Long enough for the proposal to reach Mill and its consent to come back on a loaded machine (3 s was not).
+    const deadline = new Date(Date.now() + 15_000).toISOString();
     await ok('Bakery', 'clear', 'propose', '--deadline', deadline);
     const proposal = (await eventually(() => lines('Mill'), (value) => value.clearings.length === 2)).clearings[1]!;
     await ok('Mill', 'clear', 'consent', proposal.id);

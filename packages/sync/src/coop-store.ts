@@ -108,7 +108,7 @@ export class CoopStore {
     } catch (error) {
       // Not repo.shutdown(): it flushes every handle, and throws on the one that failed to load.
       for (const adapter of repo.networkSubsystem.adapters) adapter.disconnect();
-      throw new TallystickError('catalog_unavailable', `the catalog document of co-op "${record.name}" cannot be read from ${folder.storageDir} (${(error as Error).message}); damaged chunks, if any, are in ${join(folder.storageDir, 'quarantine')}. Restore it from a backup with \`tallystick restore FILE\` (it fills in what is missing and keeps what is here)`);
+      throw new TallystickError('catalog_unavailable', `the catalog document of co-op "${record.name}" cannot be read from ${folder.storageDir} (${(error as Error).message}); damaged chunks, if any, are in ${join(folder.storageDir, 'quarantine')}. Recover it from a member's peer with \`tallystick sync\` (or \`tallystick peer\`), or from a backup with \`tallystick restore FILE\` (it fills in what is missing and keeps what is here)`);
     }
     const store = new CoopStore(folder, coopId, repo, storage, catalog);
     await store.replayPendingBatches();

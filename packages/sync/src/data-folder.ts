@@ -31,6 +31,8 @@ export interface FederationRecord {
   genesis: string;
   /** co-op id → the account of its books that payments in and out are posted against. */
   accounts: Record<string, string>;
+  /** Where a member peer of it listens (the inviter's addresses, from the code `federation fetch` used): the peer dials them. */
+  peers?: string[];
 }
 
 export class DataFolder {

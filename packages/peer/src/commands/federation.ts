@@ -108,13 +108,14 @@ export async function federationFetchCommand(context: CommandContext, code: stri
   const invite = decodeInvite(code);
   if (invite.federation !== true) throw new TallystickError('not_a_federation_invite', 'this code invites a device into a co-op: run `tallystick join CODE` with it');
   const folder = await openFolder(context);
-  const { readRunningPeer } = await import('./status.js');
-  const running = await readRunningPeer(folder);
-  if (running !== undefined) throw new TallystickError('peer_running', `a peer is running on ${folder.dir} (pid ${running.pid}): stop it (\`tallystick peer --stop\`), fetch, then start it again so that it serves the federation too`);
   const signer = await unlockSigner(context, folder);
   const outcome = await fetchFederation({ folder, signer, invite });
   if (!outcome.ok) throw new TallystickError(outcome.code === 'refused' ? 'not_admitted' : 'peer_unreachable', `the inviting peer did not hand over federation "${invite.name}": ${outcome.reason}. Nothing was written`);
   print(context, `Fetched federation "${outcome.name ?? invite.name}" from ${outcome.member}; join it with \`tallystick federation join\`.`);
+  // A peer running on this folder takes the federation up by itself (it watches the folder's config).
+  const { readRunningPeer } = await import('./status.js');
+  const running = await readRunningPeer(folder);
+  if (running !== undefined) print(context, `The peer running on this data folder (pid ${running.pid}) replicates it from now on.`);
 }
 
 export async function federationJoinCommand(context: CommandContext, options: { account?: string }): Promise<void> {

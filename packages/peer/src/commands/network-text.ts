@@ -21,6 +21,7 @@ export function describePeerEvent(event: PeerEvent): string | undefined {
     case 'in-sync': return `in sync with ${event.member ?? 'a peer'} (${shortPeer(event.peerId)}), ${event.documents} document${event.documents === 1 ? '' : 's'}`;
     case 'dial-failed': return `could not connect to ${event.address}: ${event.reason}`;
     case 'recovered': return `recovered from ${event.from}: ${event.documents.join(', ')} (${event.files} damaged file${event.files === 1 ? '' : 's'} kept in quarantine/recovered)`;
+    case 'federation': return `replicating federation ${event.name}${event.peers.length === 0 ? '' : ` (its member peer: ${event.peers.map((address) => shortPeer(address.slice(address.lastIndexOf('/') + 1))).filter((peer, index, all) => all.indexOf(peer) === index).join(', ')})`}`;
     case 'problem': return `problem: ${event.reason}`;
   }
 }

@@ -29,7 +29,7 @@ export async function peerCommand(context: CommandContext, options: PeerOptions)
   // The federation server runs on the peer's events, so it must exist before the peer does.
   const late: { peer?: CoopPeer } = {};
   const onFederationChanged = federationServer(context, signer, () => late.peer);
-  const peer = await startListeningPeer(context, folder, signer, { listen: options.listen, mdns: options.mdns === true, relay: true, log, onFederationChanged });
+  const peer = await startListeningPeer(context, folder, signer, { listen: options.listen, mdns: options.mdns === true, relay: true, log, onFederationChanged, recoverFrom: options.connect });
   late.peer = peer;
   // Payments that arrived while it was down are answered now, not at the next change.
   for (const federationId of Object.keys(folder.config.federations ?? {})) onFederationChanged(federationId);
@@ -47,7 +47,7 @@ export async function peerCommand(context: CommandContext, options: PeerOptions)
  */
 export async function startListeningPeer(
   context: CommandContext, folder: DataFolder, signer: Awaited<ReturnType<typeof unlockSigner>>,
-  options: { listen: readonly string[]; mdns: boolean; relay?: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
+  options: { listen: readonly string[]; mdns: boolean; relay?: boolean; recoverFrom?: readonly string[]; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
 ): Promise<CoopPeer> {
   const remembered = options.listen.length === 0 ? await rememberedListen(folder) : undefined;
   const listen = options.listen.length > 0 ? options.listen : remembered ?? DEFAULT_LISTEN;
@@ -127,7 +127,7 @@ export async function syncCommand(context: CommandContext, options: SyncOptions)
   const signer = await unlockSigner(context, folder);
   // A target reached through a relay needs the WebRTC and relay transports (loaded only then: they cost seconds).
   const throughRelay = options.connect.some((address) => /\/p2p-circuit|\/webrtc/u.test(address));
-  const peer = await startPeer(context, folder, signer, { listen: [], mdns: false, reconnect: false, ...(throughRelay ? { webrtc: true } : {}), log: eventPrinter(context) });
+  const peer = await startPeer(context, folder, signer, { listen: [], mdns: false, reconnect: false, ...(throughRelay ? { webrtc: true } : {}), recoverFrom: options.connect, log: eventPrinter(context) });
   try {
     const outcomes = await dialTargets(peer, options.connect);
     const accepted = outcomes.filter((outcome): outcome is Extract<DialOutcome, { ok: true }> => outcome.ok);
@@ -171,7 +171,7 @@ async function dialTargets(peer: CoopPeer, connect: readonly string[]): Promise<
 
 export async function startPeer(
   context: CommandContext, folder: DataFolder, signer: Awaited<ReturnType<typeof unlockSigner>>,
-  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; relay?: boolean; webrtc?: boolean; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
+  options: { listen: readonly string[]; mdns: boolean; reconnect: boolean; relay?: boolean; webrtc?: boolean; recoverFrom?: readonly string[]; log: (event: PeerEvent) => void; onFederationChanged?: (federationId: string) => void },
 ): Promise<CoopPeer> {
   const { CoopPeer } = await import('@tallystick/sync/network');
   const { onFederationChanged, ...rest } = options;

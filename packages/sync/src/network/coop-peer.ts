@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DocumentId } from '@automerge/automerge-repo';
 import type { Libp2p, PeerInfo, IdentifyResult } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
+import { TallystickError } from '@tallystick/core';
 import { CoopStore } from '../coop-store.js';
 import type { DataFolder } from '../data-folder.js';
 import { writeFileAtomic, type StorageProblem } from '../file-storage-adapter.js';
@@ -31,6 +32,8 @@ export interface CoopPeerOptions {
   readonly relay?: boolean;
   /** WebRTC and relayed connections; default: when listening through a relay, or a known peer is reached through one. */
   readonly webrtc?: boolean;
+  /** Peers to ask for the catalog if it cannot be read here (besides the known member peers): the addresses given to dial. */
+  readonly recoverFrom?: readonly string[];
   /** Keep dialling the known peers that are active member devices (default: true). */
   readonly reconnect?: boolean;
   readonly reconnectIntervalMs?: number;
@@ -107,7 +110,7 @@ export class CoopPeer {
     });
     let store: CoopStore;
     try {
-      store = await CoopStore.open(folder, coopId, options.onStorageProblem, { peerId: node.peerId.toString() });
+      store = await openRecovering(options, coopId, known, node.peerId.toString());
     } catch (error) {
       await node.stop();
       throw error;
@@ -208,11 +211,26 @@ export class CoopPeer {
     if (event.type === 'disconnected') this.known.note(event.peerId, { seen: now });
     if (event.type === 'in-sync') this.known.note(event.peerId, { seen: now, synced: now });
     if (event.type === 'connected' || event.type === 'disconnected') this.backoff.delete(event.peerId);
+    if (event.type === 'federation') this.dialForFederation(event.peers);
     if (event.type === 'connected' || event.type === 'disconnected') this.scheduleStatus();
     // What status shows of the documents (here, in sync with whom) changes with these: at most once a second,
     // as changes can arrive many times a second.
     else if (['saved', 'in-sync', 'held-back', 'recovered'].includes(event.type)) this.scheduleStatus(1_000);
     this.options.log(event);
+  }
+
+  /**
+   * A federation followed from now on names peers of its members (the inviter `federation fetch` got it
+   * from): they are remembered and dialled like any known peer, once the federation's devices admit them.
+   */
+  private dialForFederation(addresses: readonly string[]): void {
+    for (const address of addresses) {
+      const peerId = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
+      if (peerId === undefined || peerId === this.peerId) continue;
+      this.known.note(peerId, { addresses: [address] });
+      this.backoff.delete(peerId);
+    }
+    if (addresses.length > 0 && this.reconnectTimer !== undefined) void this.redialKnownPeers();
   }
 
   private refused(peerId: string, direction: 'inbound' | 'outbound'): void {
@@ -285,6 +303,62 @@ export class CoopPeer {
 }
 
 /**
+ * Opens the co-op's store; if its catalog cannot be read (its chunks were damaged and put aside), fetches
+ * it again from a member's peer first (recover-catalog.ts): the addresses given, then the peers this
+ * device synced with. Without a catalog there is no roster, so the peer could not decide whom to admit.
+ */
+async function openRecovering(options: CoopPeerOptions, coopId: string, known: KnownPeers, peerId: string): Promise<CoopStore> {
+  const open = () => CoopStore.open(options.folder, coopId, options.onStorageProblem, { peerId });
+  try {
+    return await open();
+  } catch (error) {
+    if (!(error instanceof TallystickError) || error.code !== 'catalog_unavailable') throw error;
+    const given = (options.recoverFrom ?? []).flatMap((address) => {
+      const named = /\/p2p\/([^/]+)$/u.exec(address)?.[1];
+      return named === undefined ? [] : [{ peerId: named, addresses: [address] }];
+    });
+    // The peers this device knows, most recently seen first: what one sends is checked before it is kept.
+    const remembered = known.all().filter((candidate) => candidate.peerId !== peerId)
+      .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
+    const { recoverCatalog } = await import('./recover-catalog.js');
+    const recovery = await recoverCatalog({
+      folder: options.folder, coopId, signer: options.signer, candidates: [...given, ...remembered],
+      ...(options.onStorageProblem === undefined ? {} : { onStorageProblem: options.onStorageProblem }),
+    });
+    if (!recovery.ok) throw new TallystickError('catalog_unavailable', `${error.message}\nIt could not be recovered from a member's peer either: ${recovery.reason}`);
+    options.log({ type: 'recovered', documents: ['catalog'], files: recovery.recovered.length, from: recovery.member });
+    return open();
+  }
+}
+
+/**
+ * The node a device without a roster yet (joining, fetching a federation, recovering its catalog) dials an
+ * inviter with. It admits the inviter (the gate trusts that peer id alone to sync) and, only at the
+ * connection, the relays the invite's addresses go through: an inviter behind NAT is reached by WebRTC
+ * signalled over a limited relayed connection, on which nothing is synced (the adapter asks the gate alone).
+ */
+export async function createInviteeNode(signer: NodeEntrySigner, gate: RosterGate, invite: { readonly addresses: readonly string[] }): Promise<Libp2p> {
+  const relays = new Set(invite.addresses.flatMap((address) => {
+    const relay = /\/p2p\/([^/]+)\/p2p-circuit/u.exec(address)?.[1];
+    return relay === undefined ? [] : [relay];
+  }));
+  return createSyncNode({
+    privateKey: await libp2pKeyOfDevice(signer), isAllowedPeer: (peerId) => gate.allows(peerId) || relays.has(peerId),
+    listenAddresses: [], webrtc: relays.size > 0,
+  });
+}
+
+/**
+ * The inviter's addresses in the order to try them: direct ones first, then WebRTC through a relay; a bare
+ * relayed address is left out, since the books never travel over a limited (relayed) connection.
+ */
+function inviterAddresses(addresses: readonly string[]): string[] {
+  const relayed = (address: string) => address.includes('/p2p-circuit');
+  const direct = addresses.filter((address) => !relayed(address));
+  return [...direct, ...addresses.filter((address) => relayed(address) && address.includes('/p2p-circuit/webrtc'))];
+}
+
+/**
  * Dials the inviter at each address an invite names, in turn (one may reach another program on this
  * machine; a refusal says more than silence), and accepts only the inviter's own peer id.
  */
@@ -292,8 +366,12 @@ export async function dialInviter(
   node: Libp2p, adapter: Libp2pNetworkAdapter, gate: RosterGate,
   invite: { readonly peer: string; readonly addresses: readonly string[] }, timeoutMs: number, noAddress: string,
 ): Promise<DialOutcome> {
-  let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: noAddress };
-  for (const address of invite.addresses) {
+  const addresses = inviterAddresses(invite.addresses);
+  const none = addresses.length < invite.addresses.length && addresses.length === 0
+    ? 'the invitation names the inviting peer only through a relay without WebRTC (its peer listens with --listen /p2p-circuit but not --listen /webrtc), and nothing is synced over a relayed connection'
+    : noAddress;
+  let outcome: DialOutcome = { ok: false, code: 'unreachable', reason: none };
+  for (const address of addresses) {
     const attempt = await waitForChannel(node, adapter, gate, async (signal) => node.dial(multiaddr(address), { signal }), timeoutMs);
     if (attempt.ok) { outcome = attempt; break; }
     if (attempt.code === 'refused' || outcome.ok || outcome.code !== 'refused') outcome = attempt;
@@ -352,9 +430,13 @@ function classifyDialError(error: unknown): DialOutcome {
   return { ok: false, code: 'unreachable', reason: text };
 }
 
-/** An address others could dial: not a wildcard, and naming a transport we speak. */
+/**
+ * An address others could dial: not a wildcard, naming a transport we speak, and not a bare relayed one
+ * (a limited connection, which never carries the books: its `/webrtc` sibling does).
+ */
 function isDiallable(address: string): boolean {
-  return !address.includes('/ip4/0.0.0.0/') && !address.includes('/ip6/::/') && /\/tcp\/\d+/u.test(address);
+  const bareRelay = address.includes('/p2p-circuit') && !address.includes('/p2p-circuit/webrtc');
+  return !address.includes('/ip4/0.0.0.0/') && !address.includes('/ip6/::/') && /\/tcp\/\d+/u.test(address) && !bareRelay;
 }
 
 function describe(error: unknown): string {

@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { getHeads, loadIncremental, save } from '@automerge/automerge';
 import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
 import type { Libp2p } from '@libp2p/interface';
 import type { CoopStore } from '../coop-store.js';
+import type { FederationRecord } from '../data-folder.js';
 import { type CatalogDoc, periodDocuments } from '../documents.js';
 import { listDamage, markRecovered } from '../storage-damage.js';
 import type { FederationDoc } from '../federation-store.js';
@@ -24,6 +26,8 @@ export type ReplicationEvent =
   | { type: 'local-changes'; documents: string[] }
   | { type: 'in-sync'; peerId: string; member?: string; documents: number }
   | { type: 'recovered'; documents: string[]; files: number; from: string }
+  /** A federation of the data folder is replicated from now on (at start, or once another process recorded it); `peers`: addresses to dial for it. */
+  | { type: 'federation'; federation: string; name: string; peers: string[] }
   | { type: 'problem'; reason: string };
 
 export interface CoopReplicatorOptions {
@@ -31,7 +35,7 @@ export interface CoopReplicatorOptions {
   flushDelayMs?: number;
   /** ...and never later than this after the first (default 1 s), even while changes keep coming. */
   flushMaximumDelayMs?: number;
-  /** How often to look for chunks other processes on this data folder wrote (default 1 s; 0: never). */
+  /** How often to look for chunks and federations other processes on this data folder wrote (default 1 s; 0: never). */
   localPollMs?: number;
   log: (event: ReplicationEvent) => void;
   /** Called (at most every 200 ms) when a federation's document changed here, received or written locally. */
@@ -73,6 +77,8 @@ export class CoopReplicator {
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private syncCheckTimer: ReturnType<typeof setTimeout> | undefined;
   private lastListing: string[] = [];
+  /** The data folder's config as last read from disk: a federation another process records there is followed. */
+  private configText: string | undefined;
   private lastHeldBack = '';
   /** Documents automerge-repo actually wrote (it skips a save when nothing changed since the last one). */
   private readonly written = new Set<string>();
@@ -123,7 +129,7 @@ export class CoopReplicator {
     this.store.storage.startChangeLog();
     this.repo.networkSubsystem.addNetworkAdapter(this.adapter);
     if (this.options.localPollMs > 0) {
-      this.pollTimer = setInterval(() => { void this.pickUpLocalWrites().catch((error: unknown) => { this.problem('reading local changes', error); }); }, this.options.localPollMs);
+      this.pollTimer = setInterval(() => { void this.pickUpLocalChanges(); }, this.options.localPollMs);
     }
   }
 
@@ -228,9 +234,47 @@ export class CoopReplicator {
     for (const [federationId, record] of Object.entries(this.store.folder.config.federations ?? {})) {
       const documentId = record.document.replace(/^automerge:/u, '') as DocumentId;
       if (this.documents.has(documentId)) continue;
-      finding.push(this.track(documentId, `federation ${record.name}`, federationId));
+      finding.push(this.track(documentId, `federation ${record.name}`, federationId).then(() => {
+        if (!this.stopped) this.options.log({ type: 'federation', federation: federationId, name: record.name, peers: [...(record.peers ?? [])] });
+      }));
     }
     return finding;
+  }
+
+  /**
+   * Federations another process on this data folder recorded while this peer runs (`federation create`,
+   * `fetch`, `join`, or the app's service): the config file changed. A new one is followed (its document
+   * is read from storage, where that process wrote it before the config); a changed record (a join names
+   * the co-op's account) is taken in and its federation served again. The file is written atomically
+   * (temp file, rename), so a read sees one whole version.
+   */
+  private async pickUpFolderConfig(): Promise<void> {
+    const folder = this.store.folder;
+    const text = await readFile(folder.configPath, 'utf8').catch(() => undefined);
+    if (text === undefined || text === this.configText) return;
+    this.configText = text;
+    let onDisk: unknown;
+    try {
+      onDisk = (JSON.parse(text) as { federations?: unknown }).federations;
+    } catch {
+      this.options.log({ type: 'problem', reason: `${folder.configPath} is not valid JSON; federations recorded there are not followed until it is` });
+      return;
+    }
+    if (typeof onDisk !== 'object' || onDisk === null) return;
+    const federations = folder.config.federations ?? {};
+    const changed: string[] = [];
+    for (const [federationId, record] of Object.entries(onDisk as Record<string, unknown>)) {
+      if (!isFederationRecord(record) || JSON.stringify(federations[federationId]) === JSON.stringify(record)) continue;
+      federations[federationId] = record;
+      changed.push(federationId);
+    }
+    if (changed.length === 0) return;
+    folder.config.federations = federations;
+    await Promise.all(this.followFederations());
+    for (const federationId of changed) {
+      const tracked = [...this.documents.values()].find((candidate) => candidate.federation === federationId);
+      if (tracked?.handle !== undefined) this.federationChanged(federationId, tracked.handle);
+    }
   }
 
   private federationChanged(federationId: string, handle: DocHandle<unknown>): void {
@@ -408,6 +452,20 @@ export class CoopReplicator {
     this.options.log({ type: 'disconnected', peerId, ...(decision.allowed ? { member: decision.member } : {}) });
   }
 
+  /** What other processes wrote to this data folder: federations they recorded first, then chunks. */
+  private async pickUpLocalChanges(): Promise<void> {
+    if (this.pickingUp || this.stopped) return;
+    this.pickingUp = true;
+    try {
+      await this.pickUpFolderConfig().catch((error: unknown) => { this.problem('reading the data folder\'s config', error); });
+      await this.pickUpLocalWrites().catch((error: unknown) => { this.problem('reading local changes', error); });
+    } finally {
+      this.pickingUp = false;
+    }
+  }
+
+  private pickingUp = false;
+
   /**
    * Chunks that another process (a `tallystick add` while this peer runs) wrote to the same data folder:
    * merged into the documents here, so they are sent on. Merging a chunk twice changes nothing.
@@ -436,4 +494,11 @@ export class CoopReplicator {
   private problem(what: string, error: unknown): void {
     this.options.log({ type: 'problem', reason: `${what}: ${error instanceof Error ? error.message : String(error)}` });
   }
+}
+
+function isFederationRecord(value: unknown): value is FederationRecord {
+  const record = value as Partial<FederationRecord> | null;
+  return typeof record === 'object' && record !== null && typeof record.name === 'string' && typeof record.document === 'string'
+    && typeof record.genesis === 'string' && typeof record.accounts === 'object' && record.accounts !== null
+    && (record.peers === undefined || (Array.isArray(record.peers) && record.peers.every((address) => typeof address === 'string')));
 }

@@ -5,13 +5,11 @@ import type { DataFolder } from '../data-folder.js';
 import type { StorageProblem } from '../file-storage-adapter.js';
 import type { FederationDoc } from '../federation-store.js';
 import type { NodeEntrySigner } from '../node-crypto.js';
-import { type DialOutcome, dialInviter } from './coop-peer.js';
-import { libp2pKeyOfDevice } from './device-identity.js';
+import { type DialOutcome, createInviteeNode, dialInviter } from './coop-peer.js';
 import { federationDevices } from './federation-gate.js';
 import type { Invite } from './invite.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
-import { createSyncNode } from './sync-node.js';
 
 export interface FetchFederationOptions {
   readonly folder: DataFolder;
@@ -26,14 +24,15 @@ export interface FetchFederationOptions {
  * admits it (for that document only) because the invitation names its device. This device trusts only
  * the inviter's peer id, shares nothing, and asks only for that document; it checks the federation id
  * and genesis and that the document admits this device, then records the federation in the data folder.
- * Afterwards `tallystick peer`/`sync` keep it replicated like the co-op's own documents.
+ * Afterwards `tallystick peer`/`sync` keep it replicated like the co-op's own documents (a peer already
+ * running on this folder takes it up within a second, and dials the inviter).
  */
 export async function fetchFederation(options: FetchFederationOptions): Promise<DialOutcome & { name?: string }> {
   const { folder, invite } = options;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const gate = new RosterGate(invite.name);
   gate.trust(invite.peer, 'the inviting member');
-  const node = await createSyncNode({ privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId), listenAddresses: [] });
+  const node = await createInviteeNode(options.signer, gate, invite);
   const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: (peerId) => gate.allows(peerId), log: () => undefined });
   const { repo, storage } = CoopStore.openRepo(folder, options.onStorageProblem, { peerId: node.peerId.toString() });
   const onlyTheFederation = async (peerId: RepoPeerId, documentId?: DocumentId) => peerId === invite.peer && documentId === invite.catalog;
@@ -53,7 +52,8 @@ export async function fetchFederation(options: FetchFederationOptions): Promise<
     await repo.flush([handle.documentId]);
     await storage.whenIdle();
     const federations = folder.config.federations ?? {};
-    federations[invite.coop] ??= { name: doc.name, document: handle.url, genesis: invite.genesis, accounts: {} };
+    // The inviter's addresses: a peer running on this folder (now, or started later) dials it for the federation.
+    federations[invite.coop] ??= { name: doc.name, document: handle.url, genesis: invite.genesis, accounts: {}, peers: [...invite.addresses] };
     folder.config.federations = federations;
     await folder.saveConfig();
     return { ...outcome, name: doc.name };

@@ -8,14 +8,12 @@ import { type CatalogDoc, type PeriodDoc, periodDocuments } from '../documents.j
 import type { FileStorageAdapter, StorageProblem } from '../file-storage-adapter.js';
 import type { NodeEntrySigner } from '../node-crypto.js';
 import { CatalogRosterReader } from './catalog-roster.js';
-import { type DialOutcome, dialInviter } from './coop-peer.js';
-import { libp2pKeyOfDevice } from './device-identity.js';
+import { type DialOutcome, createInviteeNode, dialInviter } from './coop-peer.js';
 import { storedBytes, writeJoinProgress } from './join-progress.js';
 import type { Invite } from './invite.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
 import { fetchSnapshots, type SnapshotAnswer } from './snapshot-protocol.js';
-import { createSyncNode } from './sync-node.js';
 
 /** Months fetched in parallel while joining, and the most a catalog may make a joining device fetch. */
 const MONTHS_AT_ONCE = 32;
@@ -53,7 +51,7 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const gate = new RosterGate(invite.name);
   gate.trust(invite.peer, 'the inviting member');
-  const node = await createSyncNode({ privateKey: await libp2pKeyOfDevice(options.signer), isAllowedPeer: (peerId) => gate.allows(peerId), listenAddresses: [] });
+  const node = await createInviteeNode(options.signer, gate, invite);
   const adapter = new Libp2pNetworkAdapter(node, { isAllowedPeer: (peerId) => gate.allows(peerId), log: () => undefined });
   const { repo, storage } = CoopStore.openRepo(folder, options.onStorageProblem, { peerId: node.peerId.toString() });
   const wanted = new Set<string>([invite.catalog]);
@@ -81,7 +79,8 @@ export async function fetchCoop(options: JoinOptions): Promise<DialOutcome> {
       phase: 'fetching', coop: invite.coop, name: invite.name, startedAt, documentsListed: periods.length + 1, documentsReceived: received, bytesSaved: await storedBytes(folder.storageDir, saved),
     });
     await report();
-    const connection = node.getConnections().find((open) => open.remotePeer.toString() === invite.peer && open.status === 'open');
+    // Not the limited relayed connection that signalled WebRTC to an inviter behind NAT: the books never travel on it.
+    const connection = node.getConnections().find((open) => open.remotePeer.toString() === invite.peer && open.status === 'open' && open.limits === undefined);
     const seeded = connection === undefined ? { complete: new Set<string>(), behind: new Map<string, string[]>() } : await seedFromSnapshots(connection, periods, storage, invite, timeoutMs);
     const stored = periods.map((period) => period.documentId as DocumentId).filter((documentId) => seeded.complete.has(documentId));
     if (stored.length > 0) {

@@ -48,7 +48,10 @@ export class KnownPeers {
       const file = JSON.parse(text) as KnownPeersFile;
       if (file.format === 'tallystick-known-peers' && file.version === 1 && Array.isArray(file.peers)) {
         for (const peer of file.peers.slice(0, MAXIMUM_PEERS)) {
-          if (typeof peer?.peerId === 'string' && Array.isArray(peer.addresses)) known.peers.set(peer.peerId, peer);
+          if (typeof peer?.peerId !== 'string' || !Array.isArray(peer.addresses)) continue;
+          // Files written before relayed addresses were completed hold them without the peer's id (see note).
+          peer.addresses = [...new Set(peer.addresses.filter((address) => typeof address === 'string').map((address) => addressOf(address, peer.peerId)))];
+          known.peers.set(peer.peerId, peer);
         }
       }
     } catch {
@@ -70,7 +73,7 @@ export class KnownPeers {
     const peer = this.peers.get(peerId) ?? { peerId, addresses: [] };
     if (facts.member !== undefined) peer.member = facts.member;
     if (facts.addresses !== undefined) {
-      const withId = facts.addresses.map((address) => (address.includes('/p2p/') ? address : `${address}/p2p/${peerId}`));
+      const withId = facts.addresses.map((address) => addressOf(address, peerId));
       peer.addresses = [...new Set([...withId, ...peer.addresses])].slice(0, MAXIMUM_ADDRESSES_PER_PEER);
     }
     if (facts.seen !== undefined) peer.lastSeen = facts.seen.toISOString();
@@ -103,4 +106,14 @@ export class KnownPeers {
     await mkdir(dirname(this.path), { recursive: true });
     await writeFileAtomic(this.path, Buffer.from(`${JSON.stringify(file, null, 2)}\n`));
   }
+}
+
+/**
+ * An address that names the peer it reaches. Identify reports a peer's listen addresses without its own
+ * id, and a relayed one already names the relay (`/ip4/…/p2p/RELAY/p2p-circuit`): taken as it was, that
+ * address named the relay, and dialling it put a relay address to the relay itself into libp2p's peer
+ * store, after which dials through that relay timed out.
+ */
+function addressOf(address: string, peerId: string): string {
+  return address.endsWith(`/p2p/${peerId}`) ? address : `${address}/p2p/${peerId}`;
 }
