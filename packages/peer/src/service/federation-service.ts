@@ -16,7 +16,7 @@ import {
 } from './federation-requests.js';
 import type {
   BookApi, ClearingPartyView, ClearingProposalView, CreditLineView, FederationClearings, FederationInvitation, FederationOverview, FederationPaymentLine,
-  FederationRequest, FederationState, Saved, SetOffView,
+  FederationRequest, FederationState, JoinFederationInput, Saved, SetOffView,
 } from './protocol.js';
 import type { SyncHost } from './sync-service.js';
 import { type TimebankServiceParts, appWords } from './timebank-service.js';
@@ -113,31 +113,40 @@ export function createFederationService({ answer, serially, context, peer }: Fed
     joinFederation: (request) => answer(() => inWords(() => serially(async (): Promise<Saved> => {
       const input = readJoinFederationInput(request);
       const { context: command, output } = context(input.passphrase);
-      const { decodeInvite, KnownPeers, networkPaths } = await import('@tallystick/sync/network');
-      let invite;
-      try {
-        invite = decodeInvite(input.code);
-      } catch (error) {
-        if (error instanceof TallystickError) throw new TallystickError('invalid_invite', 'That is not a whole invite code. Ask the member who invited your co-op for the code their Federation screen shows, and paste all of it.');
-        throw error;
-      }
-      if (invite.federation !== true) throw new TallystickError('not_a_federation_invite', 'This code invites a device into a co-op, not a co-op into a federation: it is used when joining a co-op on a new device.');
-      const folder = await openFolder(command);
-      const known = Object.keys(folder.config.federations ?? {}).includes(invite.coop);
-      await peer.whilePaused(async () => {
-        if (!known) await fetchWithRetries(command, input.code);
-        // The peer, started again, dials the inviter and keeps the federation's document in sync with it.
-        const peers = await KnownPeers.load(networkPaths(await openFolder(command)).knownPeers);
-        peers.note(invite.peer, { addresses: invite.addresses });
-        await peers.flush();
-        const federation = { ...command, federation: invite.coop };
-        const before = await withFederation(federation, async (session) => ({ name: session.store.name, status: session.federation.read().federation.coops.find((coop) => coop.id === session.store.coopId)?.status }));
-        if (before.status !== 'member') await federationJoinCommand(federation, input.account !== undefined ? { account: input.account } : {});
-        else command.stdout.write(`${before.name} is already a member of federation "${invite.name}"; nothing was written.\n`);
-      });
+      await joinWithCode(command, input, peer);
       return { message: saidInApp(output().replace(/; join it with `tallystick federation join`\./u, '.')) };
     }))),
   };
+}
+
+/**
+ * `federation fetch CODE` then `federation join`, with this service's peer stopped meanwhile (the fetch
+ * dials with the same device identity); the inviter is noted as a known peer, so the peer, started again,
+ * dials it and keeps the federation's document in sync. A federation already here is not fetched again.
+ */
+async function joinWithCode(command: CommandContext, input: JoinFederationInput, peer: Pick<SyncHost, 'whilePaused'>): Promise<void> {
+  const { decodeInvite, KnownPeers, networkPaths } = await import('@tallystick/sync/network');
+  let invite;
+  try {
+    invite = decodeInvite(input.code);
+  } catch (error) {
+    if (error instanceof TallystickError) throw new TallystickError('invalid_invite', 'That is not a whole invite code. Ask the member who invited your co-op for the code their Federation screen shows, and paste all of it.');
+    throw error;
+  }
+  if (invite.federation !== true) throw new TallystickError('not_a_federation_invite', 'This code invites a device into a co-op, not a co-op into a federation: it is used when joining a co-op on a new device.');
+  const folder = await openFolder(command);
+  const known = Object.keys(folder.config.federations ?? {}).includes(invite.coop);
+  await peer.whilePaused(async () => {
+    if (!known) await fetchWithRetries(command, input.code);
+    // The peer, started again, dials the inviter and keeps the federation's document in sync with it.
+    const peers = await KnownPeers.load(networkPaths(await openFolder(command)).knownPeers);
+    peers.note(invite.peer, { addresses: invite.addresses });
+    await peers.flush();
+    const federation = { ...command, federation: invite.coop };
+    const before = await withFederation(federation, async (session) => ({ name: session.store.name, status: session.federation.read().federation.coops.find((coop) => coop.id === session.store.coopId)?.status }));
+    if (before.status !== 'member') await federationJoinCommand(federation, input.account !== undefined ? { account: input.account } : {});
+    else command.stdout.write(`${before.name} is already a member of federation "${invite.name}"; nothing was written.\n`);
+  });
 }
 
 /** Tries the fetch again while the inviting peer does not admit this device yet (it reads the invitation within a second or two). */
