@@ -1,21 +1,23 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { BookApi } from '../../packages/peer/src/service/protocol.js';
 import { CreditLines } from './credit-lines.js';
 import { FederationClearing } from './federation-clearing.js';
 import { FederationPay } from './federation-pay.js';
 import { FederationPayments } from './federation-payments.js';
+import { FederationSetup } from './federation-setup.js';
 import { Problem } from './problem.js';
 import { useService } from './use-service.js';
 import './federation.css';
 
-export type FederationScreen = 'lines' | 'pay' | 'payments' | 'clearing';
+export type FederationScreen = 'lines' | 'pay' | 'payments' | 'clearing' | 'setup';
 
-/** The Federation area's screens, switched by Alt+1…4 while the area is shown (Alt+F opens the area). */
+/** The Federation area's screens, switched by Alt+1…5 while the area is shown (Alt+F opens the area). */
 export const FEDERATION_SCREENS: readonly { screen: FederationScreen; label: string }[] = [
   { screen: 'lines', label: 'Credit lines' },
   { screen: 'pay', label: 'Pay' },
   { screen: 'payments', label: 'Payments' },
   { screen: 'clearing', label: 'Clearing' },
+  { screen: 'setup', label: 'Set up' },
 ];
 
 interface Props {
@@ -37,15 +39,21 @@ export function FederationMain({ api, screen, version, needsPassphrase, onSaved,
   const request = chosen !== undefined ? { federation: chosen } : {};
   const key = `${version}|${screen}|${chosen ?? ''}|${readings}`;
   const [overview] = useService(() => api.federationOverview(request), key);
+  const none = overview.state === 'ready' && overview.value.current === undefined;
+  // A co-op in no federation has only the Set up screen: found one, or join one with a code.
+  useEffect(() => { if (none && screen !== 'setup') onScreen('setup'); }, [none, screen]);
   if (overview.state === 'loading') return <p aria-busy="true">Loading…</p>;
   if (overview.state === 'failed') return <Problem error={overview.error} />;
   const { coop, federations, current } = overview.value;
+  const common = { api, request, version: key, needsPassphrase, onSaved };
   if (!current) {
     return (
-      <p>{coop} belongs to no federation yet. A federation of co-ops is founded with <code>tallystick federation create</code> on one co-op&apos;s device, and the others are invited and join from theirs.</p>
+      <div className="federation">
+        <p>{coop} belongs to no federation yet. Found one here, or join one: give this co-op&apos;s card to a member of the federation, who invites {coop} with it and gives you a code to join with.</p>
+        <FederationSetup {...common} coop={coop} />
+      </div>
     );
   }
-  const common = { api, request, version: key, needsPassphrase, onSaved };
   return (
     <div className="federation">
       <div className="federation-bar">
@@ -70,6 +78,7 @@ export function FederationMain({ api, screen, version, needsPassphrase, onSaved,
       {screen === 'pay' && <FederationPay {...common} state={current} coop={coop} />}
       {screen === 'payments' && <FederationPayments {...common} state={current} coop={coop} />}
       {screen === 'clearing' && <FederationClearing {...common} state={current} coop={coop} />}
+      {screen === 'setup' && <FederationSetup {...common} state={current} coop={coop} />}
     </div>
   );
 }

@@ -66,16 +66,16 @@ export function createBookService(options: BookServiceOptions): BookService {
   const context = (passphrase?: string): { context: CommandContext; output: () => string } => commandContext(options, log, passphrase);
   const loadView = cachedBookViews();
   const read = async (): Promise<BookView> => loadView(context().context);
-  let registers: { view: BookView; account: string; report: ReturnType<typeof registerReport>; styles: CommodityStyles } | undefined;
   const network = createNetworkService({
     answer: (work) => answer(log, work), serially, context, dataDir: options.dataDir, log, sync: options.sync,
     refuseIfFounded: () => refuseIfFounded(context().context),
   });
+  let registers: { view: BookView; account: string; report: ReturnType<typeof registerReport>; styles: CommodityStyles } | undefined;
 
   const api: BookApi = {
     ...createTimebankService({ answer: (work) => answer(log, work), serially, context }),
     ...createChartService({ answer: (work) => answer(log, work), read }),
-    ...createFederationService({ answer: (work) => answer(log, work), serially, context }),
+    ...createFederationService({ answer: (work) => answer(log, work), serially, context, peer: network.host }),
     ...network.methods,
     overview: () => answer(log, async (): Promise<Overview> => {
       const view = await read();

@@ -1,5 +1,8 @@
 import { TallystickError } from '@tallystick/core';
-import type { AnswerClearingInput, AnswerPaymentInput, FederationRequest, PayCoopInput, ProposeClearingInput } from './protocol.js';
+import type {
+  AnswerClearingInput, AnswerPaymentInput, CreateFederationInput, CreditPolicyInput, ExtendCreditInput, FederationRequest, InviteCoopInput, JoinFederationInput, PayCoopInput,
+  ProposeClearingInput,
+} from './protocol.js';
 import { record, text } from './requests.js';
 
 /*
@@ -10,6 +13,9 @@ import { record, text } from './requests.js';
 /** Federation, co-op and memo names are short; an id is 64 hex digits. */
 const MAX_NAME = 200;
 const MAX_ID = 64;
+/** A card is an id, a genesis, a device key and a name; a code also carries addresses. */
+const MAX_CARD = 400;
+const MAX_CODE = 4_096;
 
 function optional(value: unknown, field: string): string | undefined {
   const given = text(value, field, false).trim();
@@ -71,4 +77,56 @@ export function readProposeClearingInput(value: unknown): ProposeClearingInput {
 export function readAnswerClearingInput(value: unknown): AnswerClearingInput {
   const request = record(value);
   return { ...common(request), clearingId: entryId(request.clearingId, 'The clearing id', 'Choose the clearing to answer.'), consent: yesOrNo(request.consent, 'Say whether you consent to the clearing or decline it.') };
+}
+
+function passphraseOnly(request: Record<string, unknown>): { passphrase?: string } {
+  const passphrase = text(request.passphrase, 'The passphrase', false);
+  return passphrase ? { passphrase } : {};
+}
+
+function amountText(value: unknown, missing: string): string {
+  const given = text(value ?? '', 'The amount').trim();
+  if (given === '') throw new TallystickError('invalid_request', missing);
+  if (given.length > 40) throw new TallystickError('invalid_request', 'The amount must be at most 40 characters.');
+  return given;
+}
+
+export function readCreateFederationInput(value: unknown): CreateFederationInput {
+  const request = record(value);
+  const unit = optional(request.unit, 'The unit');
+  const account = optional(request.account, 'The account');
+  if (account !== undefined && account.length > MAX_NAME) throw new TallystickError('invalid_request', `The account must be at most ${MAX_NAME} characters.`);
+  if (unit !== undefined && unit.length > 20) throw new TallystickError('invalid_request', 'The unit must be at most 20 characters, like USD:2.');
+  return {
+    name: name(request.name, 'The federation\'s name', 'Give the federation a name.'), ...(unit !== undefined ? { unit } : {}), ...(account !== undefined ? { account } : {}),
+    ...passphraseOnly(request),
+  };
+}
+
+export function readInviteCoopInput(value: unknown): InviteCoopInput {
+  const request = record(value);
+  const card = text(request.card ?? '', 'The card').trim();
+  if (card === '') throw new TallystickError('invalid_request', 'Paste the card of the co-op to invite (its Federation screen shows it; it starts with tallystick-coop:).');
+  if (card.length > MAX_CARD) throw new TallystickError('invalid_request', `That is not a co-op card: a card is at most ${MAX_CARD} characters.`);
+  return { ...common(request), card };
+}
+
+export function readJoinFederationInput(value: unknown): JoinFederationInput {
+  const request = record(value);
+  const code = text(request.code ?? '', 'The code').trim();
+  if (code === '') throw new TallystickError('invalid_request', 'Paste the code the inviting co-op\'s member made (it starts with tallystick-invite:).');
+  if (code.length > MAX_CODE) throw new TallystickError('invalid_request', `That is not an invite code: a code is at most ${MAX_CODE} characters.`);
+  const account = optional(request.account, 'The account');
+  if (account !== undefined && account.length > MAX_NAME) throw new TallystickError('invalid_request', `The account must be at most ${MAX_NAME} characters.`);
+  return { code, ...(account !== undefined ? { account } : {}), ...passphraseOnly(request) };
+}
+
+export function readExtendCreditInput(value: unknown): ExtendCreditInput {
+  const request = record(value);
+  return { ...common(request), coop: name(request.coop, 'The co-op', 'Choose the co-op the line is for.'), limit: amountText(request.limit, 'Give the limit, like 500.00 (0 closes the line to new debt).') };
+}
+
+export function readCreditPolicyInput(value: unknown): CreditPolicyInput {
+  const request = record(value);
+  return { ...common(request), coop: name(request.coop, 'The co-op', 'Choose whose payments are accepted by themselves.'), upTo: amountText(request.upTo, 'Give the largest payment accepted by itself, like 50.00 (0: none).') };
 }

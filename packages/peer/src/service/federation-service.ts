@@ -2,55 +2,74 @@ import {
   type ClearingPlan, type ClearingRecord, type CoopId, type Federation, type PaymentRecord, Decimal, TallystickError, awaitingAcceptance,
   excludedFromClearing, instantKey, planFederationClearing,
 } from '@tallystick/core';
+import { FileStorageAdapter } from '@tallystick/sync';
 import { clearAnswerCommand, clearProposeCommand } from '../commands/clear.js';
-import { creditAcceptCommand, creditDeclineCommand, creditPayCommand, linesOf } from '../commands/credit.js';
+import { creditAcceptCommand, creditDeclineCommand, creditExtendCommand, creditPayCommand, creditPolicyCommand, linesOf } from '../commands/credit.js';
+import {
+  federationCardCommand, federationCreateCommand, federationFetchCommand, federationInviteCommand, federationJoinCommand,
+} from '../commands/federation.js';
 import { type CommandContext, openFolder } from '../context.js';
 import { nameOf, withFederation } from '../credit-session.js';
 import {
-  readAnswerClearingInput, readAnswerPaymentInput, readFederationRequest, readPayCoopInput, readProposeClearingInput,
+  readAnswerClearingInput, readAnswerPaymentInput, readCreateFederationInput, readCreditPolicyInput, readExtendCreditInput, readFederationRequest,
+  readInviteCoopInput, readJoinFederationInput, readPayCoopInput, readProposeClearingInput,
 } from './federation-requests.js';
 import type {
-  BookApi, ClearingPartyView, ClearingProposalView, CreditLineView, FederationClearings, FederationOverview, FederationPaymentLine, FederationRequest,
-  FederationState, Saved, SetOffView,
+  BookApi, ClearingPartyView, ClearingProposalView, CreditLineView, FederationClearings, FederationInvitation, FederationOverview, FederationPaymentLine,
+  FederationRequest, FederationState, JoinFederationInput, Saved, SetOffView,
 } from './protocol.js';
+import type { SyncHost } from './sync-service.js';
 import { type TimebankServiceParts, appWords } from './timebank-service.js';
 
 /*
  * The Federation area's handlers. Reads derive what `credit lines` and `clear plan` show (linesOf,
- * core's plan) from the federation's document; writes call the commands themselves (`credit pay|accept|
- * decline`, `clear propose|consent|decline`), so every rule, limit and refusal is theirs and core's.
+ * core's plan) from the federation's document; writes call the commands themselves (`federation create|
+ * invite|fetch|join`, `credit extend|policy|pay|accept|decline`, `clear propose|consent|decline`), so every
+ * rule, limit and refusal is theirs and core's.
  */
 
-export type FederationMethod = 'federationOverview' | 'federationPayments' | 'federationClearings' | 'payCoop' | 'answerPayment' | 'proposeClearing' | 'answerClearing';
+export type FederationMethod = 'federationOverview' | 'federationPayments' | 'federationClearings' | 'payCoop' | 'answerPayment' | 'proposeClearing' | 'answerClearing'
+  | 'federationCard' | 'createFederation' | 'inviteCoop' | 'joinFederation' | 'extendCredit' | 'setCreditPolicy';
+
+export interface FederationServiceParts extends TimebankServiceParts {
+  /** The service's peer: paused while a federation is fetched, and made to follow a federation founded or fetched here. */
+  readonly peer: Pick<SyncHost, 'whilePaused' | 'followFederations'>;
+}
 
 /** At most this many payments and proposals go to a screen: the newest. */
 const MAX_LISTED = 500;
+/** A fetch right after the invite may come before the inviter's peer has read it: tried this often, this far apart. */
+const FETCH_ATTEMPTS = 5;
+const FETCH_RETRY_MS = 2_000;
 
-export function createFederationService({ answer, serially, context }: TimebankServiceParts): Pick<BookApi, FederationMethod> {
+export function createFederationService({ answer, serially, context, peer }: FederationServiceParts): Pick<BookApi, FederationMethod> {
   /** A command context for the federation asked for (the first by name when none is). */
   const forFederation = async (request: FederationRequest, passphrase?: string) => {
     const made = context(passphrase);
     const chosen = await chooseFederation(made.context, request.federation);
     return { ...made, chosen, context: { ...made.context, ...(chosen.current !== undefined ? { federation: chosen.current } : {}) } };
   };
+  const derived = derivedFederations();
   const read = <T>(request: unknown, work: (command: CommandContext, me: CoopId, federation: Federation) => T) => answer(() => inWords(async () => {
     const { context: command, chosen } = await forFederation(readFederationRequest(request));
     if (chosen.current === undefined) throw new TallystickError('no_federation', `${chosen.coop} belongs to no federation yet.`);
-    return withFederation(command, async (session) => work(command, session.store.coopId, session.federation.read().federation));
+    const { me, federation } = await derived(command);
+    return work(command, me, federation);
   }));
   const write = <I extends FederationRequest & { readonly passphrase?: string }>(input: () => I, work: (command: CommandContext, given: I) => Promise<void>) => answer(() => inWords(() => serially(async (): Promise<Saved> => {
     const given = input();
     const { context: command, output, chosen } = await forFederation(given, given.passphrase);
     if (chosen.current === undefined) throw new TallystickError('no_federation', `${chosen.coop} belongs to no federation yet.`);
     await work(command, given);
-    return { message: appWords(output()).replace(INSTANT, '$1 $2 UTC') };
+    return { message: saidInApp(output()) };
   })));
   return {
     federationOverview: (request) => answer(() => inWords(async (): Promise<FederationOverview> => {
       const { context: command, chosen } = await forFederation(readFederationRequest(request));
       const base = { coop: chosen.coop, federations: chosen.names };
       if (chosen.current === undefined) return base;
-      return withFederation(command, async (session) => ({ ...base, current: federationState(session.federation.read().federation, session.store.coopId, command.now()) }));
+      const { me, federation } = await derived(command);
+      return { ...base, current: federationState(federation, me, command.now()) };
     })),
     federationPayments: (request) => read(request, (command, me, federation) => paymentLines(federation, me, command.now())),
     federationClearings: (request) => read(request, (command, me, federation) => clearingsOf(federation, me, command.now())),
@@ -60,7 +79,113 @@ export function createFederationService({ answer, serially, context }: TimebankS
       : creditDeclineCommand(command, input.paymentId, input.reason !== undefined ? { reason: input.reason } : {}))),
     proposeClearing: (request) => write(() => readProposeClearingInput(request), (command, input) => clearProposeCommand(command, input.deadline !== undefined ? { deadline: input.deadline } : {})),
     answerClearing: (request) => write(() => readAnswerClearingInput(request), (command, input) => clearAnswerCommand(command, input.clearingId, input.consent)),
+    extendCredit: (request) => write(() => readExtendCreditInput(request), (command, input) => creditExtendCommand(command, input.coop, input.limit)),
+    setCreditPolicy: (request) => write(() => readCreditPolicyInput(request), (command, input) => creditPolicyCommand(command, input.coop, input.upTo)),
+    federationCard: () => answer(async () => {
+      const { context: command, output } = context();
+      const folder = await openFolder(command);
+      await federationCardCommand(command);
+      return { coop: folder.config.coops[folder.coopId(command.coop)]!.name, card: output().trim() };
+    }),
+    createFederation: (request) => answer(() => inWords(() => serially(async (): Promise<Saved> => {
+      const input = readCreateFederationInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await federationCreateCommand(command, input.name, { ...(input.unit !== undefined ? { unit: input.unit } : {}), ...(input.account !== undefined ? { account: input.account } : {}) });
+      // The peer serves the new federation's document from now on: the co-ops invited fetch it from there.
+      await peer.followFederations();
+      // Its second line tells how to invite on the command line: the Set up screen has a form for that.
+      return { message: saidInApp(output().split('\n')[0]!) };
+    }))),
+    inviteCoop: (request) => answer(() => inWords(() => serially(async (): Promise<FederationInvitation> => {
+      const input = readInviteCoopInput(request);
+      await peer.followFederations();
+      const { context: command, output, chosen } = await forFederation(input, input.passphrase);
+      if (chosen.current === undefined) throw new TallystickError('no_federation', `${chosen.coop} belongs to no federation yet.`);
+      await federationInviteCommand(command, input.card);
+      const printed = output().split('\n').map((line) => line.trim()).filter((line) => line !== '');
+      const code = printed.find((line) => line.startsWith('tallystick-invite:'));
+      const invited = printed[0] ?? 'Invited.';
+      if (code === undefined) {
+        return { message: `${invited} This device is not syncing, so it cannot hand the federation's document over: start syncing (Alt+S), then invite again for a code.` };
+      }
+      return { code, message: `${invited} Give this code to a member of the invited co-op: in their Federation area they paste it under "Join a federation". This device hands their device the federation's document (and nothing of ${chosen.coop}'s books) while Tallystick runs here.` };
+    }))),
+    joinFederation: (request) => answer(() => inWords(() => serially(async (): Promise<Saved> => {
+      const input = readJoinFederationInput(request);
+      const { context: command, output } = context(input.passphrase);
+      await joinWithCode(command, input, peer);
+      return { message: saidInApp(output().replace(/; join it with `tallystick federation join`\./u, '.')) };
+    }))),
   };
+}
+
+/**
+ * `federation fetch CODE` then `federation join`, with this service's peer stopped meanwhile (the fetch
+ * dials with the same device identity); the inviter is noted as a known peer, so the peer, started again,
+ * dials it and keeps the federation's document in sync. A federation already here is not fetched again.
+ */
+async function joinWithCode(command: CommandContext, input: JoinFederationInput, peer: Pick<SyncHost, 'whilePaused'>): Promise<void> {
+  const { decodeInvite, KnownPeers, networkPaths } = await import('@tallystick/sync/network');
+  let invite;
+  try {
+    invite = decodeInvite(input.code);
+  } catch (error) {
+    if (error instanceof TallystickError) throw new TallystickError('invalid_invite', 'That is not a whole invite code. Ask the member who invited your co-op for the code their Federation screen shows, and paste all of it.');
+    throw error;
+  }
+  if (invite.federation !== true) throw new TallystickError('not_a_federation_invite', 'This code invites a device into a co-op, not a co-op into a federation: it is used when joining a co-op on a new device.');
+  const folder = await openFolder(command);
+  const known = Object.keys(folder.config.federations ?? {}).includes(invite.coop);
+  await peer.whilePaused(async () => {
+    if (!known) await fetchWithRetries(command, input.code);
+    // The peer, started again, dials the inviter and keeps the federation's document in sync with it.
+    const peers = await KnownPeers.load(networkPaths(await openFolder(command)).knownPeers);
+    peers.note(invite.peer, { addresses: invite.addresses });
+    await peers.flush();
+    const federation = { ...command, federation: invite.coop };
+    const before = await withFederation(federation, async (session) => ({ name: session.store.name, status: session.federation.read().federation.coops.find((coop) => coop.id === session.store.coopId)?.status }));
+    if (before.status !== 'member') await federationJoinCommand(federation, input.account !== undefined ? { account: input.account } : {});
+    else command.stdout.write(`${before.name} is already a member of federation "${invite.name}"; nothing was written.\n`);
+  });
+}
+
+/** Tries the fetch again while the inviting peer does not admit this device yet (it reads the invitation within a second or two). */
+async function fetchWithRetries(command: CommandContext, code: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await federationFetchCommand(command, code);
+      return;
+    } catch (error) {
+      if (!(error instanceof TallystickError) || error.code !== 'not_admitted' || attempt >= FETCH_ATTEMPTS) throw error;
+      await new Promise((resolve) => { setTimeout(resolve, FETCH_RETRY_MS); });
+    }
+  }
+}
+
+/**
+ * The federation derived from its document, kept between requests while the storage fingerprint (the
+ * names of every chunk, which are content hashes) stays the same: a screen read again, or live refresh
+ * after an unrelated change elsewhere, costs a directory listing instead of opening the store and
+ * checking every entry again. The fingerprint is taken before reading, so a write landing meanwhile
+ * only makes the next read derive again.
+ */
+function derivedFederations(): (command: CommandContext) => Promise<{ me: CoopId; federation: Federation }> {
+  const cache = new Map<string, { fingerprint: string; me: CoopId; federation: Federation }>();
+  return async (command) => {
+    const folder = await openFolder(command);
+    const key = `${folder.coopId(command.coop)}|${command.federation ?? ''}`;
+    const fingerprint = await new FileStorageAdapter(folder.storageDir).fingerprint();
+    const cached = cache.get(key);
+    if (cached?.fingerprint === fingerprint) return cached;
+    const fresh = await withFederation(command, async (session) => ({ fingerprint, me: session.store.coopId, federation: session.federation.read().federation }));
+    cache.set(key, fresh);
+    return fresh;
+  };
+}
+
+/** What a command printed, as the app says it: hints at commands dropped, instants to the minute. */
+function saidInApp(printed: string): string {
+  return appWords(printed).replace(INSTANT, '$1 $2 UTC');
 }
 
 /** This folder's co-op, the federations it holds by name, and the one asked for (or the first). */
@@ -96,6 +221,9 @@ function federationState(federation: Federation, me: CoopId, now: Date): Federat
     lines: [...lines.filter((line) => line.direction === 'extended'), ...lines.filter((line) => line.direction === 'received')],
     debts: view.debts, payees: federation.coops.filter((coop) => coop.id !== me && coop.status === 'member').map((coop) => coop.name).sort(compareNames),
     paymentsWaiting: awaitingAcceptance(federation, me, now).length, clearingsWaiting, rejectedCount: federation.rejected.length,
+    policies: federation.policies.filter((policy) => policy.creditor === me)
+      .map((policy) => ({ debtor: policy.debtor === '*' ? 'every co-op' : nameOf(federation, policy.debtor), upTo: policy.upTo.toString(federation.unit.scale) }))
+      .sort((a, b) => compareNames(a.debtor, b.debtor)),
   };
 }
 

@@ -576,6 +576,8 @@ export interface FederationState {
   readonly clearingsWaiting: number;
   /** Federation entries that do not count (unsigned, tampered or not allowed). */
   readonly rejectedCount: number;
+  /** What this co-op's peer accepts by itself (`credit policy`): from whom ("every co-op" for all) and up to how much a payment. */
+  readonly policies: readonly { readonly debtor: string; readonly upTo: string }[];
 }
 
 export interface FederationOverview {
@@ -694,6 +696,58 @@ export interface ProposeClearingInput extends FederationRequest {
 export interface AnswerClearingInput extends FederationRequest {
   readonly clearingId: string;
   readonly consent: boolean;
+  readonly passphrase?: string;
+}
+
+/** This co-op's card, which a member of a federation pastes to invite it, as `tallystick federation card` prints it. */
+export interface FederationCard {
+  readonly coop: string;
+  readonly card: string;
+}
+
+/** Founds a federation, as `tallystick federation create NAME --unit --account`. */
+export interface CreateFederationInput {
+  readonly name: string;
+  /** The unit of account: a symbol and its decimal places, like "USD:2" (the default). */
+  readonly unit?: string;
+  /** The account payments in and out are posted against in this co-op's books (default "Equity:Mutual credit"). */
+  readonly account?: string;
+  readonly passphrase?: string;
+}
+
+/** Invites a co-op by its card, as `tallystick federation invite CARD`. */
+export interface InviteCoopInput extends FederationRequest {
+  readonly card: string;
+  readonly passphrase?: string;
+}
+
+export interface FederationInvitation {
+  /** The code the invited co-op joins with; absent when this device's peer is not running (it hands the document over). */
+  readonly code?: string;
+  /** What happened and what to do next, in words. */
+  readonly message: string;
+}
+
+/** Joins a federation with the code a member made: fetches its document from that member's peer, then joins, as `federation fetch CODE` and `federation join`. */
+export interface JoinFederationInput {
+  readonly code: string;
+  readonly account?: string;
+  readonly passphrase?: string;
+}
+
+/** Lets another co-op owe this one up to a limit, as `tallystick credit extend CO-OP AMOUNT` (0 closes the line to new debt). */
+export interface ExtendCreditInput extends FederationRequest {
+  readonly coop: string;
+  readonly limit: string;
+  readonly passphrase?: string;
+}
+
+/** What this co-op's peer accepts by itself, as `tallystick credit policy CO-OP UP-TO`. */
+export interface CreditPolicyInput extends FederationRequest {
+  /** A co-op's name, or "*" for every co-op. */
+  readonly coop: string;
+  /** Each payment up to this amount (0: none). */
+  readonly upTo: string;
   readonly passphrase?: string;
 }
 
@@ -850,6 +904,18 @@ export interface BookApi {
   proposeClearing(request: ProposeClearingInput): Promise<ServiceResult<Saved>>;
   /** Consents to or declines a clearing, as `clear consent|decline`. */
   answerClearing(request: AnswerClearingInput): Promise<ServiceResult<Saved>>;
+  /** This co-op's card, to give a federation that will invite it. */
+  federationCard(): Promise<ServiceResult<FederationCard>>;
+  /** Founds a federation with this co-op as its first member, as `federation create`. */
+  createFederation(request: CreateFederationInput): Promise<ServiceResult<Saved>>;
+  /** Invites a co-op by its card and makes the code it joins with, as `federation invite`. */
+  inviteCoop(request: InviteCoopInput): Promise<ServiceResult<FederationInvitation>>;
+  /** Fetches a federation with a code from the inviting member's peer and joins it, as `federation fetch` then `federation join`. */
+  joinFederation(request: JoinFederationInput): Promise<ServiceResult<Saved>>;
+  /** Extends (or changes) a credit line to another co-op, as `credit extend`. */
+  extendCredit(request: ExtendCreditInput): Promise<ServiceResult<Saved>>;
+  /** Sets what this co-op's peer accepts by itself, as `credit policy`. */
+  setCreditPolicy(request: CreditPolicyInput): Promise<ServiceResult<Saved>>;
   /** This device's peer, the peers it knows, the documents, as `tallystick status` reads them. */
   syncStatus(): Promise<ServiceResult<SyncStatus>>;
   /** Dials another device's peer by address and says whether it accepted this device. */
@@ -876,6 +942,7 @@ export const BOOK_METHODS: readonly BookMethod[] = [
   'timebank', 'timebankPending', 'timebankHistory', 'hoursByMonth', 'listings', 'addListing', 'closeListing', 'logHours', 'confirmHours', 'declineHours',
   'balancesOverTime', 'incomeExpenses',
   'federationOverview', 'federationPayments', 'federationClearings', 'payCoop', 'answerPayment', 'proposeClearing', 'answerClearing',
+  'federationCard', 'createFederation', 'inviteCoop', 'joinFederation', 'extendCredit', 'setCreditPolicy',
   'syncStatus', 'connect', 'startSync', 'changes', 'invite', 'admit', 'joinCoop', 'joinStatus',
 ];
 

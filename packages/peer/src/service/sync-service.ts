@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { TallystickError } from '@tallystick/core';
 import { FileStorageAdapter, type NodeEntrySigner } from '@tallystick/sync';
 import type { CoopPeer, DialOutcome, KnownPeer, PeerEvent } from '@tallystick/sync/network';
@@ -30,6 +31,13 @@ export interface SyncHost {
   status(): Promise<SyncStatus>;
   connect(address: string): Promise<Saved>;
   changes(): Promise<Changes>;
+  /**
+   * Runs `work` with this service's peer stopped, then starts it again: fetching a federation dials the
+   * inviter with this device's identity, which the running peer holds.
+   */
+  whilePaused<T>(work: () => Promise<T>): Promise<T>;
+  /** Resolves once the peer follows every federation of the data folder (one founded or fetched since it started); restarts it if it does not take them up by itself. */
+  followFederations(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +45,8 @@ const RECENT_EVENTS = 30;
 /** Several windows poll `changes`; the storage listing is read at most this often. */
 const CHANGES_FRESH_MS = 400;
 const MAXIMUM_ADDRESS_CHARACTERS = 500;
+/** How long the service waits for its running peer to follow a federation founded or fetched here before restarting it. */
+const FOLLOW_FEDERATION_WAIT_MS = 3000;
 
 export function createSyncHost(options: SyncHostOptions | undefined, context: () => CommandContext, log: (line: string) => void): SyncHost {
   let peer: CoopPeer | undefined;
@@ -48,7 +58,9 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
   const recent: string[] = [];
   const onEvent = (event: PeerEvent) => {
     const text = describePeerEvent(event);
-    if (text === undefined || event.type === 'roster') return;
+    if (text !== undefined && event.type !== 'roster') remember(text);
+  };
+  const remember = (text: string) => {
     const stamp = new Date().toTimeString().slice(0, 8);
     for (const line of text.split('\n')) {
       log(`tallystick peer: ${line}`);
@@ -57,10 +69,13 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
     recent.splice(0, Math.max(0, recent.length - RECENT_EVENTS));
   };
   let changes = { version: 0, fingerprint: '', readAt: 0 };
+  /** The key the peer was started with, to start it again (after a fetch, or to follow a new federation). */
+  let unlocked: NodeEntrySigner | undefined;
 
   const startWith = (signer: NodeEntrySigner): Promise<string> => {
     if (options === undefined) return Promise.resolve('Sync is off in this service.');
     if (peer !== undefined) return Promise.resolve('This device already syncs.');
+    unlocked = signer;
     starting ??= (async () => {
       const command = context();
       const folder = await openFolder(command);
@@ -69,12 +84,17 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
         deferred = true;
         return elsewhereWords(running);
       }
-      const started = await startListeningPeer(command, folder, signer, { listen: options.listen, mdns: false, log: onEvent });
+      const late: { peer?: CoopPeer } = {};
+      const onFederationChanged = federationServer(command, signer, () => late.peer, remember);
+      const started = await startListeningPeer(command, folder, signer, { listen: options.listen, mdns: false, log: onEvent, onFederationChanged });
       if (stopped) {
         await started.stop();
         return 'The service is stopping.';
       }
       peer = started;
+      late.peer = started;
+      // Payments that arrived while no peer ran are answered now, not at the next change.
+      for (const federationId of Object.keys(folder.config.federations ?? {})) onFederationChanged(federationId);
       lastProblem = undefined;
       log(`tallystick peer: syncing co-op "${started.store.name}" as peer ${started.peerId}`);
       await dialGiven(started, options.connect, onEvent);
@@ -132,6 +152,38 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
       const fingerprint = await new FileStorageAdapter(folder.storageDir).fingerprint();
       changes = { version: changes.version + (fingerprint === changes.fingerprint || changes.readAt === 0 ? 0 : 1), fingerprint, readAt: Date.now() };
       return { version: changes.version };
+    },
+    whilePaused: async (work) => {
+      await starting?.catch(() => undefined);
+      const running = peer;
+      peer = undefined;
+      await running?.stop();
+      try {
+        return await work();
+      } finally {
+        if (running !== undefined && unlocked !== undefined && !stopped) {
+          await startWith(unlocked).catch((error: unknown) => { log(`tallystick peer: did not start again: ${String(error)}`); });
+        }
+      }
+    },
+    followFederations: async () => {
+      await starting?.catch(() => undefined);
+      const running = peer;
+      if (running === undefined || unlocked === undefined || stopped) return;
+      const federations = Object.values((await openFolder(context())).config.federations ?? {});
+      const followsAll = (): boolean => {
+        const followed = new Set(running.replicator.documentStates().map((document) => document.documentId));
+        return federations.every((record) => followed.has(record.document.replace(/^automerge:/u, '')));
+      };
+      // The running peer re-reads the folder's config every second and follows a new federation by itself
+      // (keeping its connections); it is restarted only if it has not done so after a few of its polls.
+      for (let waited = 0; !followsAll() && waited < FOLLOW_FEDERATION_WAIT_MS; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      if (followsAll() || peer !== running) return;
+      peer = undefined;
+      await running.stop();
+      await startWith(unlocked);
     },
     stop: async () => {
       stopped = true;
@@ -194,4 +246,23 @@ function dialWords(outcome: DialOutcome): string {
     case 'no_answer': throw new TallystickError('no_answer', `That device answered but did not start syncing (${outcome.reason}). Try again in a moment.`);
     case 'unreachable': throw new TallystickError('peer_unreachable', `Could not reach that address (${outcome.reason}). Check that the other device is running Tallystick and that the address is complete.`);
   }
+}
+
+/**
+ * The hosted peer's part in its federations, as `tallystick peer`'s: after each change of a federation's
+ * document it accepts what the co-op's credit policy covers and posts settlements to the books
+ * (`serveFederationChange`, credit.ts), one run at a time; what it did goes to the recent activity.
+ */
+function federationServer(command: CommandContext, signer: NodeEntrySigner, peer: () => CoopPeer | undefined, tell: (line: string) => void): (federationId: string) => void {
+  const lines = new Writable({ write(chunk: Buffer | string, _encoding, callback) { for (const line of chunk.toString().split('\n')) if (line.trim() !== '') tell(`federation: ${line.trim()}`); callback(); } });
+  const quiet = { ...command, stdout: lines, stderr: lines };
+  let running: Promise<void> = Promise.resolve();
+  return (federationId) => {
+    running = running.then(async () => {
+      const current = peer();
+      if (current === undefined) return;
+      const { serveFederationChange } = await import('../commands/credit.js');
+      await serveFederationChange(quiet, current.store, signer, federationId);
+    }).catch((error: unknown) => { tell(`federation: ${error instanceof Error ? error.message : String(error)}`); });
+  };
 }
