@@ -8,7 +8,7 @@
 //   node_modules/.bin/node bench/federation-read.mjs [--payments N] [--reads N] [--batch N]
 //
 // The payments and acceptances are signed with the co-ops' own device keys through FederationStore, as
-// `credit pay` and `credit accept` sign them, one a write by default (--batch N: N a seal, at most 64);
+// `credit pay` and `credit accept` sign them, one a write by default (--batch N: N a seal);
 // the document travels between the two folders with `federation send`/`receive`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +50,7 @@ async function carry(from, to) {
   await cli(to, 'federation', 'receive', file);
 }
 
-/** Signs and writes `make(federation)` for the co-op of `coop`'s folder, BATCH entries a seal (the entries of a batch all name the same heads, and `after` holds at most 64). */
+/** Signs and writes `make(federation)` for the co-op of `coop`'s folder, BATCH entries a seal. */
 async function signAs(coop, make) {
   const folder = await DataFolder.open(folders[coop]);
   const store = await CoopStore.open(folder);

@@ -3,7 +3,7 @@ import * as Automerge from '@automerge/automerge';
 import { type AutomergeUrl, type DocHandle, type DocumentId, type Repo } from '@automerge/automerge-repo';
 import {
   type CoopCard, type CoopId, type Entry, type EntryId, type EntrySigner, type Federation, type FederationKind, type PayloadOf, type RejectedEntry,
-  type UnitOfAccount, TallystickError, assert, materializeFederation, prepareEntry, sealEntries,
+  type PreparedEntry, type UnitOfAccount, MAX_AFTER, TallystickError, assert, materializeFederation, prepareEntry, sealEntries,
 } from '@tallystick/core';
 import { type CoopStore, checkPack, crypto, packs } from './coop-store.js';
 import { type DataFolder, type FederationRecord } from './data-folder.js';
@@ -145,15 +145,24 @@ export class FederationStore {
     return { federation, entries, shared, unverified };
   }
 
-  /** Signs federation entries made for `store`'s co-op under one seal: basis its control heads, after the federation's heads. */
+  /**
+   * Signs federation entries made for `store`'s co-op under one seal: basis its control heads; the first
+   * names the federation's heads in `after`, each next one the entry before it, so a batch leaves one head
+   * (had they all named the same heads, a batch of more than MAX_AFTER would leave more heads than the
+   * next entry may name). Heads beyond MAX_AFTER (many co-ops writing at once) are named by a later entry.
+   */
   sign(store: CoopStore, signer: EntrySigner, entries: readonly NewFederationEntry[], now: Date): Entry[] {
     assert(entries.length > 0 && entries.length <= 1000, 'FederationStore.sign: 1 to 1000 entries');
-    const after = this.read().federation.heads;
+    const heads = this.read().federation.heads.slice(0, MAX_AFTER);
     const basis = store.controlHeads();
-    const prepared = entries.map((entry, index) => prepareEntry({
-      kind: entry.kind, coop: this.id as CoopId, at: now.toISOString(), n: index, basis,
-      payload: { by: store.coopId, after: [...after], ...entry.payload } as PayloadOf<FederationKind>,
-    }, signer.publicKey, crypto));
+    const prepared: PreparedEntry[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const after = index === 0 ? [...heads] : [prepared[index - 1]!.id];
+      prepared.push(prepareEntry({
+        kind: entry.kind, coop: this.id as CoopId, at: now.toISOString(), n: index, basis,
+        payload: { by: store.coopId, after, ...entry.payload } as PayloadOf<FederationKind>,
+      }, signer.publicKey, crypto));
+    }
     return sealEntries(prepared, signer);
   }
 

@@ -11,7 +11,8 @@ import { deviceKeyJson, instantJson } from '../governance/payloads.js';
 export const MAX_FEDERATION_COOPS = 1000;
 export const MAX_PATH_HOPS = 16;
 export const MAX_SET_OFFS = 10_000;
-const MAX_AFTER = 64;
+/** The most federation entries one entry may name in `after`. */
+export const MAX_AFTER = 64;
 const MAX_MEMO = 1000;
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/u, 'expected a co-op id (32 hex digits)');
