@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
+import { chunkFiles, damage } from '../helpers/storage-files.js';
 import { type CliResult, PASSPHRASE, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, tallystickJson, tallystickOk } from './run-tallystick.js';
 
 /*
@@ -45,28 +46,6 @@ function expectRefused(result: CliResult, message: string | RegExp): void {
   if (typeof message === 'string') expect(result.stderr).toContain(message);
   else expect(result.stderr).toMatch(message);
   expect(result.stderr).not.toMatch(STACK_TRACE);
-}
-
-/** Every chunk file of a document in a data folder. */
-function chunkFiles(dataDir: string, documentId: string): string[] {
-  const files: string[] = [];
-  const visit = (directory: string) => {
-    for (const name of readdirSync(directory)) {
-      const path = join(directory, name);
-      if (statSync(path).isDirectory()) visit(path);
-      else if (!path.includes('sync-state')) files.push(path);
-    }
-  };
-  visit(join(dataDir, 'storage', 'docs', documentId));
-  return files;
-}
-
-/** Flips one byte in the middle of a file, as bit rot or a bad sector would. */
-function damage(path: string): void {
-  const bytes = readFileSync(path);
-  const at = Math.floor(bytes.length / 2);
-  bytes[at] = bytes[at]! ^ 0xff;
-  writeFileSync(path, bytes);
 }
 
 async function monthDocument(dataDir: string, month: string): Promise<string> {

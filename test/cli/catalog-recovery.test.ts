@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
+import { chunkFiles, damage } from '../helpers/storage-files.js';
 import { PASSPHRASE, STACK_TRACE, assertCliBuilt, makeTemporaryFolder, runTallystick, tallystickJson, tallystickOk } from './run-tallystick.js';
 
 /*
@@ -24,24 +25,7 @@ const flat = async (dataDir: string) => Object.fromEntries((await tallystickJson
 
 function catalogFiles(dataDir: string): string[] {
   const config = JSON.parse(readFileSync(join(dataDir, 'tallystick.json'), 'utf8')) as { coops: Record<string, { catalog: string }> };
-  const documentId = Object.values(config.coops)[0]!.catalog.replace('automerge:', '');
-  const files: string[] = [];
-  const visit = (directory: string) => {
-    for (const name of readdirSync(directory)) {
-      const path = join(directory, name);
-      if (statSync(path).isDirectory()) visit(path);
-      else if (!path.includes('sync-state')) files.push(path);
-    }
-  };
-  visit(join(dataDir, 'storage', 'docs', documentId));
-  return files;
-}
-
-function damage(path: string): void {
-  const bytes = readFileSync(path);
-  const at = Math.floor(bytes.length / 2);
-  bytes[at] = bytes[at]! ^ 0xff;
-  writeFileSync(path, bytes);
+  return chunkFiles(dataDir, Object.values(config.coops)[0]!.catalog.replace('automerge:', ''));
 }
 
 beforeAll(async () => {
