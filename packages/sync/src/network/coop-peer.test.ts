@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getHeads, save } from '@automerge/automerge';
 import { type AutomergeUrl, type PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
 import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,6 +100,18 @@ async function descriptions(on: Device): Promise<string[]> {
   }
 }
 
+/** A device's catalog as saved bytes, with its heads: what a snapshot answer carries. */
+async function savedCatalog(on: Device): Promise<{ documentId: string; heads: string[]; data: Uint8Array }> {
+  const folder = await DataFolder.open(on.folder.dir);
+  const store = await CoopStore.open(folder);
+  try {
+    const handle = await store.repo.find<object>(Object.values(folder.config.coops)[0]!.catalog as AutomergeUrl);
+    return { documentId: handle.documentId, heads: getHeads(handle.doc()), data: save(handle.doc()) };
+  } finally {
+    await store.close();
+  }
+}
+
 async function inviteFrom(ana: Device, peer: CoopPeer) {
   const record = ana.folder.config.coops[peer.store.coopId]!;
   return decodeInvite(encodeInvite({
@@ -155,6 +168,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const bea = await device('bea');
     await found(ana);
     await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00'), transaction('2025-02-03', 'February ink', '4.00')]);
+    const catalogBefore = await savedCatalog(ana);
     await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
     const anaPeer = await startPeer(ana);
     const invite = await inviteFrom(ana, anaPeer);
@@ -180,11 +194,23 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const lied = await device('bea-lied');
     await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringContaining('it is not the month 2025-01 of this co-op') });
     expect(Object.keys(lied.folder.config.coops)).toEqual([]);
-    // Bytes that are not Automerge at all.
-    await serve(async (documentId) => ({ documentId, heads: ['ab'.repeat(32)], data: new Uint8Array([1, 2, 3]) }));
-    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringContaining('not a readable Automerge document') });
+    // Bytes that are not Automerge at all, for a month and for the catalog.
+    const garbage = (documentId: string) => ({ documentId, heads: ['ab'.repeat(32)], data: new Uint8Array([1, 2, 3]) });
+    await serve(async (documentId) => (documentId === january ? garbage(documentId) : anaPeer.replicator.readSnapshot(documentId)));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringMatching(/month document .* not a readable Automerge document/u) });
+    await serve(async (documentId) => (documentId === invite.catalog ? garbage(documentId) : anaPeer.replicator.readSnapshot(documentId)));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringMatching(/catalog .* not a readable Automerge document/u) });
+    // Another co-op's catalog handed over as this one's: refused before any month is asked for.
+    const other = await device('other');
+    await found(other);
+    const otherCatalog = await savedCatalog(other);
+    await serve(async (documentId) => (documentId === invite.catalog ? { ...otherCatalog, documentId } : anaPeer.replicator.readSnapshot(documentId)));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'wrong_coop' });
+    expect(Object.keys(lied.folder.config.coops)).toEqual([]);
+    expect(existsSync(join(lied.folder.storageDir, 'docs', january))).toBe(false);
 
-    // January's bytes from before its last entry, with today's heads: stored, then the rest synced.
+    // January's bytes from before its last entry, with today's heads: stored, then the rest synced; the same
+    // for the catalog's bytes from before the vote that admitted Bea (they would not list her: the sync protocol brings it).
     const januaryNow = await anaPeer.replicator.readSnapshot(january);
     assert('heads' in januaryNow && 'heads' in januaryBefore);
     expect(januaryNow.heads).not.toEqual(januaryBefore.heads);
@@ -192,6 +218,12 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const behind = await device('bea-behind');
     expect(await counts(behind)).toEqual([{ fromSavedBytes: 2, synced: 1 }]);
     expect(await descriptions(behind)).toEqual(['February ink', 'January paper', 'January tea']);
+    const catalogNow = await anaPeer.replicator.readSnapshot(invite.catalog);
+    assert('heads' in catalogNow);
+    await serve(async (documentId) => (documentId === invite.catalog ? { ...catalogBefore, heads: catalogNow.heads } : anaPeer.replicator.readSnapshot(documentId)));
+    const catalogBehind = await device('bea-catalog-behind');
+    expect(await counts(catalogBehind)).toEqual([{ fromSavedBytes: 2, synced: 0 }]);
+    expect(await descriptions(catalogBehind)).toEqual(['February ink', 'January paper', 'January tea']);
 
     // A peer without the snapshot protocol: every month synced.
     await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);

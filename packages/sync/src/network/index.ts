@@ -15,3 +15,4 @@ export * from './federation-gate.js';
 export * from './fetch-federation.js';
 export * from './join-progress.js';
 export * from './snapshot-protocol.js';
+export * from './saved-bytes.js';
