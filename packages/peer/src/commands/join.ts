@@ -3,9 +3,9 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TallystickError } from '@tallystick/core';
 import { type DataFolder as DataFolderType, DataFolder, type NodeEntrySigner, generateDevicePrivateKey, readDevicePublicKey, unlockDeviceKeyFile, writeDeviceKeyFile } from '@tallystick/sync';
-import {
-  type DialOutcome, type Invite, type JoinStep, type JoinTimings, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, peerIdOfDevice, proofHolds,
-} from '@tallystick/sync/network';
+import type { DialOutcome, JoinStep, JoinTimings } from '@tallystick/sync/network';
+// The invite codes alone: libp2p (about a third of join's start-up) loads while the device key is unlocked.
+import { type Invite, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, proofHolds } from '@tallystick/sync/network/invite';
 import { type CommandContext, openFolder, print, readPassphrase, warn } from '../context.js';
 import { proposeCommand, voteCommand } from './governance-write.js';
 import { newPassphrase } from './init.js';
@@ -56,6 +56,7 @@ export async function inviteCommand(context: CommandContext, options: { address:
   const folder = await openFolder(context);
   const coopId = folder.coopId(context.coop);
   const record = folder.config.coops[coopId]!;
+  const { peerIdOfDevice } = await import('@tallystick/sync/network');
   const peerId = peerIdOfDevice(await readDevicePublicKey(folder.keyPath));
   const running = await readRunningPeer(folder);
   const given = options.address.map((address) => (address.includes('/p2p/') ? address : `${address}/p2p/${peerId}`));
@@ -96,6 +97,9 @@ export async function inviteCommand(context: CommandContext, options: { address:
 }
 
 export async function joinCommand(context: CommandContext, code: string, options: { wait?: boolean }): Promise<void> {
+  // Loading libp2p and the sync code runs on this thread while scrypt unlocks the key on another (or while
+  // the passphrase is typed); fetchInvitedCoop's import of the same module then finds it loaded.
+  import('@tallystick/sync/network').catch(() => undefined);
   const joining = await prepareJoin(context, code, { existing: () => readPassphrase(context), fresh: () => newPassphrase(context) });
   print(context, `This device's key: ${joining.signer.publicKey}`);
   if (joining.request !== undefined) {
