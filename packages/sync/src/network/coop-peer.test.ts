@@ -9,12 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EntrySigner } from '@tallystick/core';
 import { CoopStore, type NewEntry } from '../coop-store.js';
 import { DataFolder } from '../data-folder.js';
+import { FileStorageAdapter } from '../file-storage-adapter.js';
 import { NodeEntrySigner, generateDevicePrivateKey } from '../node-crypto.js';
 import { CoopPeer, type PeerEvent } from './coop-peer.js';
 import { libp2pKeyOfDevice, peerIdOfDevice } from './device-identity.js';
 import { encodeInvite, decodeInvite } from './invite.js';
 import { fetchCoop } from './join-coop.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { readSavedDocument } from './saved-bytes.js';
 import { fetchSnapshots, serveSnapshots, SNAPSHOT_PROTOCOL, type SnapshotAnswer } from './snapshot-protocol.js';
 import { createSyncNode } from './sync-node.js';
 
@@ -172,6 +174,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
     const anaPeer = await startPeer(ana);
     const invite = await inviteFrom(ana, anaPeer);
+    await waitFor('ana\'s peer to load every month', () => anaPeer.replicator.documentStates().every((state) => state.present));
     const months = Object.fromEntries(anaPeer.replicator.documentStates().filter((state) => state.label.startsWith('period')).map((state) => [state.label, state.documentId]));
     const january = months['period 2025-01']!;
     const february = months['period 2025-02']!;
@@ -229,6 +232,64 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);
     expect(await counts(bea)).toEqual([{ fromSavedBytes: 0, synced: 2 }]);
     expect(await descriptions(bea)).toEqual(['February ink', 'January paper', 'January tea']);
+  }, 30_000);
+
+  it('fetches months its storage lacks as a member\'s saved bytes, checks each, and leaves a wrong one to the sync protocol', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00'), transaction('2025-02-03', 'February ink', '4.00')]);
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const months = Object.fromEntries(anaPeer.replicator.documentStates().filter((state) => state.label.startsWith('period')).map((state) => [state.label, state.documentId]));
+    const january = months['period 2025-01']!;
+    const february = months['period 2025-02']!;
+    // Bea's January is gone (an old backup restored without it), and Ana created March meanwhile.
+    rmSync(join(bea.folder.storageDir, 'docs', january), { recursive: true });
+    const before = ana.events.length;
+    await write(ana, ana.signer, [transaction('2025-03-01', 'Ana in March', '1.00')]);
+    await waitFor('ana\'s peer to pick up March', () => ana.events.slice(before).some((event) => event.type === 'local-changes' && event.documents.includes('catalog')));
+    const march = anaPeer.replicator.documentStates().find((state) => state.label === 'period 2025-03')!.documentId;
+    /** Ana's peer answering snapshot requests its own way, noting what it was asked for. */
+    const asked: string[] = [];
+    const serve = async (read: (documentId: string) => Promise<SnapshotAnswer>) => {
+      await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);
+      await serveSnapshots(anaPeer.node, { sharesWith: () => true, read: async (documentId) => { asked.push(documentId); return read(documentId); }, log: () => undefined });
+    };
+    await serve((documentId) => anaPeer.replicator.readSnapshot(documentId));
+
+    const beaPeer = await startPeer(bea, { listen: [] });
+    expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
+    await beaPeer.stop();
+    expect(await descriptions(bea)).toEqual(['Ana in March', 'February ink', 'January paper']);
+    // Only the months Bea lacked were asked for, and each is stored as Ana's saved bytes, one snapshot chunk: not rebuilt by the sync protocol and saved again.
+    const storage = new FileStorageAdapter(bea.folder.storageDir);
+    for (const documentId of [january, march]) {
+      const served = await anaPeer.replicator.readSnapshot(documentId);
+      assert('data' in served);
+      const chunks = await storage.loadRange([documentId]);
+      expect(chunks.map((chunk) => chunk.key[1])).toEqual(['snapshot']);
+      expect(Buffer.from(chunks[0]!.data!).equals(Buffer.from(served.data))).toBe(true);
+    }
+    expect(asked.sort()).toEqual([january, march].sort());
+    expect(bea.events.flatMap((event) => (event.type === 'saved' ? event.documents : []))).toEqual(expect.arrayContaining(['period 2025-01', 'period 2025-03']));
+
+    // February's bytes handed over as January: refused, said so, and January comes by the sync protocol instead.
+    rmSync(join(bea.folder.storageDir, 'docs', january), { recursive: true });
+    await serve(async (documentId) => ({ ...(await anaPeer.replicator.readSnapshot(documentId === january ? february : documentId)), documentId }));
+    bea.events.length = 0;
+    const again = await startPeer(bea, { listen: [] });
+    expect(await again.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await again.replicator.whenInSyncWith(anaPeer.peerId);
+    await again.stop();
+    expect(bea.events).toContainEqual({ type: 'problem', reason: expect.stringMatching(/saved bytes of period 2025-01 from Ana: it is not the month 2025-01 of this co-op; the sync protocol brings it instead/u) });
+    expect(await descriptions(bea)).toEqual(['Ana in March', 'February ink', 'January paper']);
+    // What is stored under January's id is January, not the February bytes that were offered for it.
+    const stored = Buffer.concat((await storage.loadRange([january])).map((chunk) => chunk.data!));
+    expect(readSavedDocument(stored, ['month']).root.month).toBe('2025-01');
   }, 30_000);
 
   it('refuses a non-member whichever side dials, and it receives no document', async () => {

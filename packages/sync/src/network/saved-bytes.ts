@@ -75,7 +75,8 @@ export async function storeFromSavedBytes(connection: Connection, documentIds: r
   readonly fields: readonly string[];
   readonly check: (documentId: string, saved: SavedDocument) => string | undefined;
   readonly onRefused: (documentId: string, reason: string) => void;
-  readonly onStored?: (documentId: string) => void;
+  /** Told of each document stored, with the heads the peer said it had (its memory, maybe ahead of the bytes). */
+  readonly onStored?: (documentId: string, theirHeads: readonly string[]) => void;
 }): Promise<StoredFromSavedBytes> {
   const complete = new Set<string>();
   const behind = new Map<string, string[]>();
@@ -100,7 +101,7 @@ export async function storeFromSavedBytes(connection: Connection, documentIds: r
     writes.push(storage.save([answer.documentId, 'snapshot', headsHash(saved.heads)], answer.data).then(() => {
       if (saved.holds) complete.add(answer.documentId);
       else behind.set(answer.documentId, [...answer.heads]);
-      options.onStored?.(answer.documentId);
+      options.onStored?.(answer.documentId, answer.heads);
     }));
   };
   try {
