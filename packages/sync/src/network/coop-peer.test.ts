@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeads, save } from '@automerge/automerge';
@@ -290,6 +290,36 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     // What is stored under January's id is January, not the February bytes that were offered for it.
     const stored = Buffer.concat((await storage.loadRange([january])).map((chunk) => chunk.data!));
     expect(readSavedDocument(stored, ['month']).root.month).toBe('2025-01');
+  }, 30_000);
+
+  it('gets in sync when a month is on disk that its catalog does not name yet (a sync killed between the two)', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const before = ana.events.length;
+    await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00')]);
+    await waitFor('ana\'s peer to pick up January', () => ana.events.slice(before).some((event) => event.type === 'local-changes' && event.documents.includes('catalog')));
+    // Bea's folder as it was, plus January's chunks as a sync killed before it saved the catalog leaves it.
+    const killed = mkdtempSync(join(tmpdir(), 'tallystick-peer-bea-killed-'));
+    folders.push(killed);
+    cpSync(bea.folder.dir, killed, { recursive: true });
+    const beaPeer = await startPeer(bea, { listen: [] });
+    expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
+    await beaPeer.stop();
+    const january = anaPeer.replicator.documentStates().find((state) => state.label === 'period 2025-01')!.documentId;
+    cpSync(join(bea.folder.storageDir, 'docs', january), join(killed, 'storage', 'docs', january), { recursive: true });
+    const again: Device = { folder: await DataFolder.open(killed), signer: bea.signer, events: [] };
+    const restarted = await startPeer(again, { listen: [] });
+    expect(await restarted.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    const synced = await Promise.race([restarted.replicator.whenInSyncWith(anaPeer.peerId).then(() => true), new Promise((resolve) => { setTimeout(() => { resolve(false); }, 15_000); })]);
+    expect(synced, `not in sync: ${restarted.replicator.documentsBehind(anaPeer.peerId).join(', ')}`).toBe(true);
+    await restarted.stop();
+    expect(await descriptions(again)).toEqual(['January paper']);
   }, 30_000);
 
   it('refuses a non-member whichever side dials, and it receives no document', async () => {
