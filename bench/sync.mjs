@@ -261,6 +261,8 @@ export async function runSyncBench(options) {
     const alone = await automergeAlone(office);
     const peer = startPeer(office);
     await peer.waitFor(/listening on/u);
+    // `invite` reads where the peer listens from its status file, written just after it says so.
+    while (!existsSync(join(office, 'network', 'peer.json'))) await new Promise((resolve) => setTimeout(resolve, 20));
     const replica = await freshReplica(options, office, laptop, peer);
     const peerKiB = peer.peakKiB();
     await peer.stop();
