@@ -263,9 +263,14 @@ export async function runSyncBench(options) {
     await peer.waitFor(/listening on/u);
     // `invite` reads where the peer listens from its status file, written just after it says so.
     while (!existsSync(join(office, 'network', 'peer.json'))) await new Promise((resolve) => setTimeout(resolve, 20));
-    const replica = await freshReplica(options, office, laptop, peer);
-    const peerKiB = peer.peakKiB();
-    await peer.stop();
+    let replica;
+    let peerKiB;
+    try {
+      replica = await freshReplica(options, office, laptop, peer);
+      peerKiB = peer.peakKiB();
+    } finally {
+      await peer.stop(); // a failed join must not leave the peer running
+    }
     log('sync bench: the same documents over automerge-repo\'s own WebSocket adapter…');
     const webSocket = await webSocketReplica(options, office);
     log(`sync bench: propagation of ${options.entries} entries, one at a time and at 100 per second…`);
