@@ -72,6 +72,8 @@ describe('tallystick peer, invite, join, sync and status between real peers on 1
     await anaPeer.waitFor(/roster: 2 members, 2 devices admitted/u, mark);
     const joined = await tallystickOk(bea, ['join', code]);
     expect(joined).toContain('Joined co-op "Riverside"');
+    // The catalog and its one month, as the inviter's saved bytes, timed from the dial (the bench reads this line).
+    expect(joined).toMatch(/^Replica: 2 documents \(0\.0 MiB as saved bytes\) fetched, checked and stored in \d+\.\d\d s from the dial \(admitted \d+\.\d\d s, catalog \d+\.\d\d s, months \d+\.\d\d s\); this process had run \d+\.\d\d s\.$/mu);
     expect(await flat(bea)).toEqual({ 'Assets:Cash': '-40.00 USD', 'Expenses:Flour': '40.00 USD' });
 
     await tallystickOk(bea, ['add', '--date', '2025-03-02', '--description', 'Sugar', '-p', 'Expenses:Sugar  5.00 USD', '-p', 'Assets:Cash']);

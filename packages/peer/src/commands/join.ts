@@ -3,9 +3,9 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TallystickError } from '@tallystick/core';
 import { type DataFolder as DataFolderType, DataFolder, type NodeEntrySigner, generateDevicePrivateKey, readDevicePublicKey, unlockDeviceKeyFile, writeDeviceKeyFile } from '@tallystick/sync';
-import {
-  type DialOutcome, type Invite, type JoinStep, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, peerIdOfDevice, proofHolds,
-} from '@tallystick/sync/network';
+import type { DialOutcome, JoinStep, JoinTimings } from '@tallystick/sync/network';
+// The invite codes alone: libp2p (about a third of join's start-up) loads while the device key is unlocked.
+import { type Invite, decodeInvite, decodeJoinRequest, encodeInvite, encodeJoinRequest, joinRequestProof, proofHolds } from '@tallystick/sync/network/invite';
 import { type CommandContext, openFolder, print, readPassphrase, warn } from '../context.js';
 import { proposeCommand, voteCommand } from './governance-write.js';
 import { newPassphrase } from './init.js';
@@ -56,6 +56,7 @@ export async function inviteCommand(context: CommandContext, options: { address:
   const folder = await openFolder(context);
   const coopId = folder.coopId(context.coop);
   const record = folder.config.coops[coopId]!;
+  const { peerIdOfDevice } = await import('@tallystick/sync/network');
   const peerId = peerIdOfDevice(await readDevicePublicKey(folder.keyPath));
   const running = await readRunningPeer(folder);
   const given = options.address.map((address) => (address.includes('/p2p/') ? address : `${address}/p2p/${peerId}`));
@@ -96,19 +97,32 @@ export async function inviteCommand(context: CommandContext, options: { address:
 }
 
 export async function joinCommand(context: CommandContext, code: string, options: { wait?: boolean }): Promise<void> {
+  // Loading libp2p and the sync code runs on this thread while scrypt unlocks the key on another (or while
+  // the passphrase is typed); fetchInvitedCoop's import of the same module then finds it loaded.
+  import('@tallystick/sync/network').catch(() => undefined);
   const joining = await prepareJoin(context, code, { existing: () => readPassphrase(context), fresh: () => newPassphrase(context) });
   print(context, `This device's key: ${joining.signer.publicKey}`);
   if (joining.request !== undefined) {
     print(context, `Join request for ${joining.invite.member} (give it to the member who invited you, who runs \`tallystick admit\` with it): ${joining.request}`);
   }
   print(context, `Fetching ${joining.invite.name} from the inviting member's peer…`);
+  let replica: JoinTimings | undefined;
   await fetchInvitedCoop(context, joining, {
+    onReplicated: (timings) => { replica = timings; },
     attempts: options.wait ? JOIN_WAIT_MAXIMUM_ATTEMPTS : 1, wait: options.wait === true,
     onRefused: (outcome, attempt) => {
       if (attempt === 1) warn(context, `Not admitted yet (${outcome.reason}). Waiting for the members to vote this device in; trying every ${JOIN_RETRY_MS / 1000} s (Ctrl-C to stop).`);
     },
   });
+  if (replica !== undefined) print(context, describeReplica(replica));
   print(context, `Joined co-op "${joining.invite.name}" (${joining.invite.coop}): this device holds its books now (try \`tallystick balance\`). Keep them in sync with \`tallystick sync\`, or keep \`tallystick peer\` running.`);
+}
+
+/** One line on what the replica took (the bench reads it): from the dial, and since this process started. */
+function describeReplica(replica: JoinTimings): string {
+  const seconds = (ms: number) => (ms / 1000).toFixed(2);
+  return `Replica: ${replica.documents} documents (${(replica.savedBytes / 1048576).toFixed(1)} MiB as saved bytes) fetched, checked and stored in ${seconds(replica.replicaMs)} s from the dial`
+    + ` (admitted ${seconds(replica.dialMs)} s, catalog ${seconds(replica.catalogMs)} s, months ${seconds(replica.monthsMs)} s); this process had run ${seconds(performance.now())} s.`;
 }
 
 /** A device about to join: the invite read, its data folder ready, its key made (or unlocked), and its join request for a named invite. */
@@ -148,6 +162,7 @@ export interface FetchInvitedOptions {
   readonly wait: boolean;
   readonly onRefused?: (outcome: Extract<DialOutcome, { ok: false }>, attempt: number) => void;
   readonly onProgress?: (progress: JoinStep) => void;
+  readonly onReplicated?: (replica: JoinTimings) => void;
 }
 
 /**
@@ -162,7 +177,7 @@ export async function fetchInvitedCoop(context: CommandContext, joining: Joining
   try {
     for (let attempt = 1; ; attempt += 1) {
       await writeJoinProgress(folder, { phase: 'connecting', coop: invite.coop, name: invite.name, startedAt, documentsListed: 0, documentsReceived: 0, bytesSaved: 0 });
-      const outcome = await fetchCoop({ folder, signer, invite, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      const outcome = await fetchCoop({ folder, signer, invite, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.onReplicated ? { onReplicated: options.onReplicated } : {}) });
       if (outcome.ok) break;
       if (attempt >= options.attempts) throw notJoined(invite, outcome, signer.publicKey, options.wait);
       options.onRefused?.(outcome, attempt);

@@ -1,19 +1,22 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getHeads, save } from '@automerge/automerge';
 import { type AutomergeUrl, type PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
 import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EntrySigner } from '@tallystick/core';
 import { CoopStore, type NewEntry } from '../coop-store.js';
 import { DataFolder } from '../data-folder.js';
+import { FileStorageAdapter } from '../file-storage-adapter.js';
 import { NodeEntrySigner, generateDevicePrivateKey } from '../node-crypto.js';
 import { CoopPeer, type PeerEvent } from './coop-peer.js';
 import { libp2pKeyOfDevice, peerIdOfDevice } from './device-identity.js';
 import { encodeInvite, decodeInvite } from './invite.js';
 import { fetchCoop } from './join-coop.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { readSavedDocument } from './saved-bytes.js';
 import { fetchSnapshots, serveSnapshots, SNAPSHOT_PROTOCOL, type SnapshotAnswer } from './snapshot-protocol.js';
 import { createSyncNode } from './sync-node.js';
 
@@ -99,6 +102,18 @@ async function descriptions(on: Device): Promise<string[]> {
   }
 }
 
+/** A device's catalog as saved bytes, with its heads: what a snapshot answer carries. */
+async function savedCatalog(on: Device): Promise<{ documentId: string; heads: string[]; data: Uint8Array }> {
+  const folder = await DataFolder.open(on.folder.dir);
+  const store = await CoopStore.open(folder);
+  try {
+    const handle = await store.repo.find<object>(Object.values(folder.config.coops)[0]!.catalog as AutomergeUrl);
+    return { documentId: handle.documentId, heads: getHeads(handle.doc()), data: save(handle.doc()) };
+  } finally {
+    await store.close();
+  }
+}
+
 async function inviteFrom(ana: Device, peer: CoopPeer) {
   const record = ana.folder.config.coops[peer.store.coopId]!;
   return decodeInvite(encodeInvite({
@@ -155,9 +170,11 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const bea = await device('bea');
     await found(ana);
     await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00'), transaction('2025-02-03', 'February ink', '4.00')]);
+    const catalogBefore = await savedCatalog(ana);
     await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
     const anaPeer = await startPeer(ana);
     const invite = await inviteFrom(ana, anaPeer);
+    await waitFor('ana\'s peer to load every month', () => anaPeer.replicator.documentStates().every((state) => state.present));
     const months = Object.fromEntries(anaPeer.replicator.documentStates().filter((state) => state.label.startsWith('period')).map((state) => [state.label, state.documentId]));
     const january = months['period 2025-01']!;
     const february = months['period 2025-02']!;
@@ -180,11 +197,23 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const lied = await device('bea-lied');
     await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringContaining('it is not the month 2025-01 of this co-op') });
     expect(Object.keys(lied.folder.config.coops)).toEqual([]);
-    // Bytes that are not Automerge at all.
-    await serve(async (documentId) => ({ documentId, heads: ['ab'.repeat(32)], data: new Uint8Array([1, 2, 3]) }));
-    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringContaining('not a readable Automerge document') });
+    // Bytes that are not Automerge at all, for a month and for the catalog.
+    const garbage = (documentId: string) => ({ documentId, heads: ['ab'.repeat(32)], data: new Uint8Array([1, 2, 3]) });
+    await serve(async (documentId) => (documentId === january ? garbage(documentId) : anaPeer.replicator.readSnapshot(documentId)));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringMatching(/month document .* not a readable Automerge document/u) });
+    await serve(async (documentId) => (documentId === invite.catalog ? garbage(documentId) : anaPeer.replicator.readSnapshot(documentId)));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'bad_document', message: expect.stringMatching(/catalog .* not a readable Automerge document/u) });
+    // Another co-op's catalog handed over as this one's: refused before any month is asked for.
+    const other = await device('other');
+    await found(other);
+    const otherCatalog = await savedCatalog(other);
+    await serve(async (documentId) => (documentId === invite.catalog ? { ...otherCatalog, documentId } : anaPeer.replicator.readSnapshot(documentId)));
+    await expect(fetchCoop({ folder: lied.folder, signer: bea.signer, invite })).rejects.toMatchObject({ code: 'wrong_coop' });
+    expect(Object.keys(lied.folder.config.coops)).toEqual([]);
+    expect(existsSync(join(lied.folder.storageDir, 'docs', january))).toBe(false);
 
-    // January's bytes from before its last entry, with today's heads: stored, then the rest synced.
+    // January's bytes from before its last entry, with today's heads: stored, then the rest synced; the same
+    // for the catalog's bytes from before the vote that admitted Bea (they would not list her: the sync protocol brings it).
     const januaryNow = await anaPeer.replicator.readSnapshot(january);
     assert('heads' in januaryNow && 'heads' in januaryBefore);
     expect(januaryNow.heads).not.toEqual(januaryBefore.heads);
@@ -192,11 +221,105 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
     const behind = await device('bea-behind');
     expect(await counts(behind)).toEqual([{ fromSavedBytes: 2, synced: 1 }]);
     expect(await descriptions(behind)).toEqual(['February ink', 'January paper', 'January tea']);
+    const catalogNow = await anaPeer.replicator.readSnapshot(invite.catalog);
+    assert('heads' in catalogNow);
+    await serve(async (documentId) => (documentId === invite.catalog ? { ...catalogBefore, heads: catalogNow.heads } : anaPeer.replicator.readSnapshot(documentId)));
+    const catalogBehind = await device('bea-catalog-behind');
+    expect(await counts(catalogBehind)).toEqual([{ fromSavedBytes: 2, synced: 0 }]);
+    expect(await descriptions(catalogBehind)).toEqual(['February ink', 'January paper', 'January tea']);
 
     // A peer without the snapshot protocol: every month synced.
     await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);
     expect(await counts(bea)).toEqual([{ fromSavedBytes: 0, synced: 2 }]);
     expect(await descriptions(bea)).toEqual(['February ink', 'January paper', 'January tea']);
+  }, 30_000);
+
+  it('fetches months its storage lacks as a member\'s saved bytes, checks each, and leaves a wrong one to the sync protocol', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00'), transaction('2025-02-03', 'February ink', '4.00')]);
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const months = Object.fromEntries(anaPeer.replicator.documentStates().filter((state) => state.label.startsWith('period')).map((state) => [state.label, state.documentId]));
+    const january = months['period 2025-01']!;
+    const february = months['period 2025-02']!;
+    // Bea's January is gone (an old backup restored without it), and Ana created March meanwhile.
+    rmSync(join(bea.folder.storageDir, 'docs', january), { recursive: true });
+    const before = ana.events.length;
+    await write(ana, ana.signer, [transaction('2025-03-01', 'Ana in March', '1.00')]);
+    await waitFor('ana\'s peer to pick up March', () => ana.events.slice(before).some((event) => event.type === 'local-changes' && event.documents.includes('catalog')));
+    const march = anaPeer.replicator.documentStates().find((state) => state.label === 'period 2025-03')!.documentId;
+    /** Ana's peer answering snapshot requests its own way, noting what it was asked for. */
+    const asked: string[] = [];
+    const serve = async (read: (documentId: string) => Promise<SnapshotAnswer>) => {
+      await anaPeer.node.unhandle(SNAPSHOT_PROTOCOL);
+      await serveSnapshots(anaPeer.node, { sharesWith: () => true, read: async (documentId) => { asked.push(documentId); return read(documentId); }, log: () => undefined });
+    };
+    await serve((documentId) => anaPeer.replicator.readSnapshot(documentId));
+
+    const beaPeer = await startPeer(bea, { listen: [] });
+    expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
+    await beaPeer.stop();
+    expect(await descriptions(bea)).toEqual(['Ana in March', 'February ink', 'January paper']);
+    // Only the months Bea lacked were asked for, and each is stored as Ana's saved bytes, one snapshot chunk: not rebuilt by the sync protocol and saved again.
+    const storage = new FileStorageAdapter(bea.folder.storageDir);
+    for (const documentId of [january, march]) {
+      const served = await anaPeer.replicator.readSnapshot(documentId);
+      assert('data' in served);
+      const chunks = await storage.loadRange([documentId]);
+      expect(chunks.map((chunk) => chunk.key[1])).toEqual(['snapshot']);
+      expect(Buffer.from(chunks[0]!.data!).equals(Buffer.from(served.data))).toBe(true);
+    }
+    expect(asked.sort()).toEqual([january, march].sort());
+    expect(bea.events.flatMap((event) => (event.type === 'saved' ? event.documents : []))).toEqual(expect.arrayContaining(['period 2025-01', 'period 2025-03']));
+
+    // February's bytes handed over as January: refused, said so, and January comes by the sync protocol instead.
+    rmSync(join(bea.folder.storageDir, 'docs', january), { recursive: true });
+    await serve(async (documentId) => ({ ...(await anaPeer.replicator.readSnapshot(documentId === january ? february : documentId)), documentId }));
+    bea.events.length = 0;
+    const again = await startPeer(bea, { listen: [] });
+    expect(await again.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await again.replicator.whenInSyncWith(anaPeer.peerId);
+    await again.stop();
+    expect(bea.events).toContainEqual({ type: 'problem', reason: expect.stringMatching(/saved bytes of period 2025-01 from Ana: it is not the month 2025-01 of this co-op; the sync protocol brings it instead/u) });
+    expect(await descriptions(bea)).toEqual(['Ana in March', 'February ink', 'January paper']);
+    // What is stored under January's id is January, not the February bytes that were offered for it.
+    const stored = Buffer.concat((await storage.loadRange([january])).map((chunk) => chunk.data!));
+    expect(readSavedDocument(stored, ['month']).root.month).toBe('2025-01');
+  }, 30_000);
+
+  it('gets in sync when a month is on disk that its catalog does not name yet (a sync killed between the two)', async () => {
+    const ana = await device('ana');
+    const bea = await device('bea');
+    await found(ana);
+    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+    const anaPeer = await startPeer(ana);
+    const invite = await inviteFrom(ana, anaPeer);
+    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const before = ana.events.length;
+    await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00')]);
+    await waitFor('ana\'s peer to pick up January', () => ana.events.slice(before).some((event) => event.type === 'local-changes' && event.documents.includes('catalog')));
+    // Bea's folder as it was, plus January's chunks as a sync killed before it saved the catalog leaves it.
+    const killed = mkdtempSync(join(tmpdir(), 'tallystick-peer-bea-killed-'));
+    folders.push(killed);
+    cpSync(bea.folder.dir, killed, { recursive: true });
+    const beaPeer = await startPeer(bea, { listen: [] });
+    expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
+    await beaPeer.stop();
+    const january = anaPeer.replicator.documentStates().find((state) => state.label === 'period 2025-01')!.documentId;
+    cpSync(join(bea.folder.storageDir, 'docs', january), join(killed, 'storage', 'docs', january), { recursive: true });
+    const again: Device = { folder: await DataFolder.open(killed), signer: bea.signer, events: [] };
+    const restarted = await startPeer(again, { listen: [] });
+    expect(await restarted.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
+    const synced = await Promise.race([restarted.replicator.whenInSyncWith(anaPeer.peerId).then(() => true), new Promise((resolve) => { setTimeout(() => { resolve(false); }, 15_000); })]);
+    expect(synced, `not in sync: ${restarted.replicator.documentsBehind(anaPeer.peerId).join(', ')}`).toBe(true);
+    await restarted.stop();
+    expect(await descriptions(again)).toEqual(['January paper']);
   }, 30_000);
 
   it('refuses a non-member whichever side dials, and it receives no document', async () => {

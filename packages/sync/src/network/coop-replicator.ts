@@ -12,6 +12,7 @@ import { CatalogRosterReader } from './catalog-roster.js';
 import { FederationGate, federationDevices } from './federation-gate.js';
 import type { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import type { RosterGate } from './roster-gate.js';
+import { storeFromSavedBytes } from './saved-bytes.js';
 import type { SnapshotAnswer } from './snapshot-protocol.js';
 
 /** What a replicating peer tells its user (and its tests), in order. */
@@ -87,6 +88,18 @@ export class CoopReplicator {
   /** Who may hold each federation document of this folder (also admitted at the connection, see RosterGate). */
   readonly federations = new FederationGate();
   private readonly federationTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * Months the catalog lists that storage lacks (a device long offline, an old backup restored, months another
+   * device created), by month: asked of a connected member's peer as saved bytes before the sync protocol may
+   * rebuild them change by change (docs/DECISIONS.md 33). Not shared with anyone until then.
+   */
+  private readonly lacking = new Map<DocumentId, string>();
+  private fetchingLacking: Promise<void> | undefined;
+  private readonly lackingWaiters = new Map<DocumentId, Array<() => void>>();
+  /** Months whose storage is being looked at: not asked for yet, and a member's messages about them wait. */
+  private readonly checkingStorage = new Set<DocumentId>();
+  private readonly trackedWaiters = new Map<string, Array<() => void>>();
+  private readonly stopping = new AbortController();
 
   constructor(readonly store: CoopStore, private readonly node: Libp2p, readonly gate: RosterGate, private readonly adapter: Libp2pNetworkAdapter, options: CoopReplicatorOptions) {
     this.options = { flushDelayMs: 100, flushMaximumDelayMs: 1_000, localPollMs: 1_000, ...options };
@@ -105,28 +118,38 @@ export class CoopReplicator {
     this.documents.set(this.catalog.documentId, { label: 'catalog', handle: this.catalog as DocHandle<unknown> });
     this.catalog.on('heads-changed', () => { this.catalogChanged(); });
     this.refreshRoster();
-    const shared = async (peerId: RepoPeerId, documentId?: DocumentId) => documentId !== undefined && this.sharesWith(documentId, peerId);
-    this.repo.shareConfig = { announce: shared, access: shared };
-    this.followCatalog();
+    // A month being fetched as saved bytes is not offered, and a member peer's sync messages about it wait until it
+    // is stored: answered then, they find it here, and the sync protocol has only the rest to bring.
+    const announce = async (peerId: RepoPeerId, documentId?: DocumentId) => documentId !== undefined && !this.lacking.has(documentId) && this.sharesWith(documentId, peerId);
+    // A member announces a month as it connects, often before its catalog change naming the month is here: turned
+    // away then, the month would later be found here with nobody telling this device the member's heads (a sync
+    // killed after its months were stored and before its catalog was, never got in sync again). It waits a while.
+    const access = async (peerId: RepoPeerId, documentId?: DocumentId) => {
+      if (documentId === undefined) return false;
+      if (this.gate.allowsMember(peerId)) {
+        if (!this.documents.has(documentId)) await this.whenTracked(documentId);
+        if (this.lacking.has(documentId)) await this.whenNoLongerLacking(documentId);
+      }
+      return this.sharesWith(documentId, peerId);
+    };
+    this.repo.shareConfig = { announce, access };
+    this.lastListing = await this.store.storage.listing();
+    this.store.storage.startChangeLog();
+    this.followCatalog(new Set(this.lastListing.flatMap((name) => name.split(sep).slice(1, 2))));
     // Who may hold each federation's document is known before the first peer connects.
     await Promise.all(this.followFederations());
     this.repo.synchronizer.on('sync-state', ({ peerId, documentId, syncState }) => {
-      if (!syncState.theirHeads) return;
-      const perPeer = this.theirHeads.get(documentId) ?? new Map<string, string>();
-      perPeer.set(peerId, [...syncState.theirHeads].sort().join(','));
-      this.theirHeads.set(documentId, perPeer);
-      this.scheduleSyncCheck();
+      if (syncState.theirHeads) this.noteTheirHeads(documentId, peerId, syncState.theirHeads);
     });
     this.adapter.on('peer-candidate', ({ peerId }) => {
       const decision = this.gate.check(peerId);
       this.options.log({ type: 'connected', peerId, member: decision.allowed ? decision.member : '?' });
+      this.fetchLacking(peerId);
     });
     this.repo.on('doc-metrics', (metrics) => {
       if (metrics.type === 'doc-saved' || metrics.type === 'doc-compacted') this.written.add(metrics.documentId);
     });
     this.adapter.on('peer-disconnected', ({ peerId }) => { this.forgetPeer(peerId); });
-    this.lastListing = await this.store.storage.listing();
-    this.store.storage.startChangeLog();
     this.repo.networkSubsystem.addNetworkAdapter(this.adapter);
     if (this.options.localPollMs > 0) {
       this.pollTimer = setInterval(() => { void this.pickUpLocalChanges(); }, this.options.localPollMs);
@@ -141,6 +164,9 @@ export class CoopReplicator {
     clearTimeout(this.flushTimer);
     clearTimeout(this.syncCheckTimer);
     for (const timer of this.federationTimers.values()) clearTimeout(timer);
+    this.stopping.abort();
+    await this.fetchingLacking;
+    for (const waiters of [...this.lackingWaiters.values(), ...this.trackedWaiters.values()]) for (const resolve of waiters.splice(0)) resolve();
     this.repo.networkSubsystem.removeNetworkAdapter(this.adapter);
     await this.flush();
     await this.recovery;
@@ -322,8 +348,11 @@ export class CoopReplicator {
     }
   }
 
-  /** Tracks every month the catalog lists; a month not here yet is asked of the connected peers. */
-  private followCatalog(): void {
+  /**
+   * Tracks every month the catalog lists; a month not here yet is asked of the connected peers, as saved bytes
+   * when storage holds nothing of it (`stored`: the documents storage held at start; later months are looked up).
+   */
+  private followCatalog(stored?: ReadonlySet<string>): void {
     if (!this.catalog.isReady()) return;
     for (const { month, documentId } of periodDocuments(this.catalog.doc())) {
       if (this.documents.has(documentId as DocumentId)) continue;
@@ -331,14 +360,126 @@ export class CoopReplicator {
         this.options.log({ type: 'problem', reason: `the catalog lists more than ${MAXIMUM_DOCUMENTS} documents; the rest are not followed` });
         return;
       }
-      void this.track(documentId as DocumentId, `period ${month}`);
+      const tracked: TrackedDocument = { label: `period ${month}` };
+      const id = documentId as DocumentId;
+      this.documents.set(id, tracked);
+      if (stored?.has(documentId) === true) void this.find(id, tracked);
+      else if (stored !== undefined) this.lackStored(id, month);
+      else {
+        this.lacking.set(id, month);
+        this.checkingStorage.add(id);
+        void this.store.storage.listKeys([documentId]).then((keys) => keys.length > 0, (error: unknown) => {
+          this.problem(`reading the storage of period ${month}`, error);
+          return true; // the sync protocol, as before
+        }).then((here) => {
+          this.checkingStorage.delete(id);
+          if (!here) {
+            this.fetchLacking();
+            return;
+          }
+          this.lacking.delete(id);
+          void this.find(id, tracked);
+          this.repo.shareConfigChanged();
+          for (const resolve of this.lackingWaiters.get(id)?.splice(0) ?? []) resolve();
+          this.lackingWaiters.delete(id);
+        });
+      }
+      for (const resolve of this.trackedWaiters.get(documentId)?.splice(0) ?? []) resolve();
+      this.trackedWaiters.delete(documentId);
     }
     this.repo.shareConfigChanged();
+  }
+
+  /** A month storage lacks: fetched as saved bytes from the first member peer connected (now or later). */
+  private lackStored(documentId: DocumentId, month: string): void {
+    this.lacking.set(documentId, month);
+    this.fetchLacking();
+  }
+
+  /**
+   * The months storage lacks, as a member peer's saved bytes (saved-bytes.ts): each checked to be that month of
+   * this co-op before it is stored, then loaded from storage like any month. The sync protocol then brings what
+   * the bytes lack, and every month the peer did not hand over (it lacks it too, refused it, or has no such
+   * protocol). One fetch at a time; months listed meanwhile go in the next.
+   */
+  private fetchLacking(peerId?: string): void {
+    if (this.fetchingLacking !== undefined || this.lacking.size === 0 || this.stopped) return;
+    const member = [peerId, ...this.adapter.connectedPeers()].find((candidate) => candidate !== undefined && this.gate.allowsMember(candidate));
+    const connection = member === undefined ? undefined : this.node.getConnections().find((open) => open.remotePeer.toString() === member && open.status === 'open' && open.limits === undefined);
+    if (member === undefined || connection === undefined) return; // tried again when a member's peer connects
+    const asked = new Map([...this.lacking].filter(([documentId]) => !this.checkingStorage.has(documentId)));
+    if (asked.size === 0) return;
+    const storedLabels: string[] = [];
+    const fetching = storeFromSavedBytes(connection, [...asked.keys()], this.store.storage, {
+      signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(15_000 * Math.ceil(asked.size / 32))]),
+      fields: ['tallystick', 'coop', 'month'],
+      check: (documentId, { root }) => (root.tallystick === 'period' && root.coop === this.store.coopId && root.month === asked.get(documentId as DocumentId) ? undefined : `it is not the month ${asked.get(documentId as DocumentId)} of this co-op`),
+      onRefused: (documentId, reason) => { this.problem(`the saved bytes of period ${asked.get(documentId as DocumentId)} from ${this.memberName(member)}`, new Error(`${reason}; the sync protocol brings it instead`)); },
+      onStored: (documentId, theirHeads) => {
+        storedLabels.push(`period ${asked.get(documentId as DocumentId)}`);
+        // What that peer holds, as it said: its announcement of this month may have been turned away before the
+        // catalog listed it here, and once both hold the same heads the sync protocol has nothing to tell.
+        this.noteTheirHeads(documentId, member, theirHeads);
+      },
+    }).then(() => undefined, (error: unknown) => { if (!this.stopped) this.problem(`fetching months as saved bytes from ${this.memberName(member)}`, error); });
+    this.fetchingLacking = fetching.then(() => {
+      if (storedLabels.length > 0) this.options.log({ type: 'saved', documents: storedLabels });
+      for (const documentId of asked.keys()) {
+        this.lacking.delete(documentId);
+        const tracked = this.documents.get(documentId);
+        if (tracked !== undefined && !this.stopped) void this.find(documentId, tracked);
+        for (const resolve of this.lackingWaiters.get(documentId)?.splice(0) ?? []) resolve();
+        this.lackingWaiters.delete(documentId);
+      }
+      this.repo.shareConfigChanged();
+      this.fetchingLacking = undefined;
+      this.fetchLacking();
+    });
+  }
+
+  private noteTheirHeads(documentId: string, peerId: string, heads: readonly string[]): void {
+    const perPeer = this.theirHeads.get(documentId) ?? new Map<string, string>();
+    perPeer.set(peerId, [...heads].sort().join(','));
+    this.theirHeads.set(documentId, perPeer);
+    this.scheduleSyncCheck();
+  }
+
+  /** Resolves once the document is followed here, or after 10 s (then it is not shared: turned away as before). */
+  private whenTracked(documentId: string): Promise<void> {
+    if (this.documents.has(documentId as DocumentId) || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 10_000);
+      const waiters = this.trackedWaiters.get(documentId) ?? [];
+      waiters.push(() => { clearTimeout(timer); resolve(); });
+      this.trackedWaiters.set(documentId, waiters);
+    });
+  }
+
+  private whenNoLongerLacking(documentId: DocumentId): Promise<void> {
+    if (!this.lacking.has(documentId) || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.lackingWaiters.get(documentId) ?? [];
+      waiters.push(resolve);
+      this.lackingWaiters.set(documentId, waiters);
+    });
+  }
+
+  private memberName(peerId: string): string {
+    const decision = this.gate.check(peerId);
+    return decision.allowed ? decision.member : peerId;
   }
 
   private track(documentId: DocumentId, label: string, federation?: string): Promise<void> {
     const tracked: TrackedDocument = { label, ...(federation === undefined ? {} : { federation }) };
     this.documents.set(documentId, tracked);
+    for (const resolve of this.trackedWaiters.get(documentId)?.splice(0) ?? []) resolve();
+    this.trackedWaiters.delete(documentId);
+    return this.find(documentId, tracked, federation);
+  }
+
+  /** Finds a document (from storage, else from the connected peers) and follows its changes. */
+  private find(documentId: DocumentId, tracked: TrackedDocument, federation?: string): Promise<void> {
+    const label = tracked.label;
     return this.repo.find<unknown>(`automerge:${documentId}` as AutomergeUrl, { allowableStates: ['ready', 'unavailable'] }).then(
       (handle) => {
         tracked.handle = handle;
@@ -347,7 +488,11 @@ export class CoopReplicator {
           this.scheduleSyncCheck();
           if (federation !== undefined) this.federationChanged(federation, handle);
         });
-        if (handle.isReady()) this.markDirty(documentId);
+        if (handle.isReady()) {
+          this.markDirty(documentId);
+          // A month stored from saved bytes may need no sync message at all: nothing else would look again.
+          this.scheduleSyncCheck();
+        }
         if (federation !== undefined) this.federationChanged(federation, handle);
       },
       (error: unknown) => { this.problem(`finding ${label}`, error); },
@@ -472,9 +617,12 @@ export class CoopReplicator {
    */
   private async pickUpLocalWrites(): Promise<void> {
     const storage = this.store.storage;
-    const listing = await storage.listing();
+    // The log restarts before the walk, so a chunk this adapter writes while the walk runs (and that the walk may
+    // miss) is still in the log the next time: never mistaken for another process's write.
     const expected = new Set(storage.expectedListing(this.lastListing));
     storage.startChangeLog();
+    const listing = await storage.listing();
+    for (const name of storage.expectedListing([])) expected.add(name);
     this.lastListing = listing;
     const changed = new Set<string>();
     for (const name of listing) {

@@ -16,3 +16,4 @@ export * from './fetch-federation.js';
 export * from './join-progress.js';
 export * from './snapshot-protocol.js';
 export * from './recover-catalog.js';
+export * from './saved-bytes.js';

@@ -2,7 +2,6 @@ import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
-import { mdns } from "@libp2p/mdns";
 import { tcp } from "@libp2p/tcp";
 import { webSockets } from "@libp2p/websockets";
 import { createLibp2p } from "libp2p";
@@ -57,7 +56,8 @@ export async function createSyncNode(options: SyncNodeOptions): Promise<Libp2p> 
     options.onRefused?.(peerId.toString(), direction);
     return true;
   };
-  const peerDiscovery = options.mdns === true ? [mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 10_000 })] : [];
+  // Loaded only when asked, like WebRTC: most commands that dial never multicast.
+  const peerDiscovery = options.mdns === true ? [(await import("@libp2p/mdns")).mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 10_000 })] : [];
   const relayModule = options.relay === true || options.webrtc === true ? await import("@libp2p/circuit-relay-v2") : undefined;
   const relay = options.relay === true ? { relay: relayModule!.circuitRelayServer({ reservations: { maxReservations: MAXIMUM_RELAY_RESERVATIONS } }) } : {};
   const webrtc = options.webrtc === true ? [
