@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CanonicalText, canonicalJson } from './canonical.js';
 import { assert } from './errors.js';
+import { isWellFormedTransactionBody } from './transaction-body-check.js';
 import {
   accountJson, assertionJson, commodityJson, genesisJson, lockJson, priceJson, transactionJson,
 } from './payloads.js';
@@ -258,6 +259,13 @@ function isStoredEntry(value: unknown): value is StoredEntry {
 
 /** Undefined when the body is well formed, else what is wrong, in words. */
 export function bodyProblem(body: unknown): string | undefined {
+  // Transactions, by far the most numerous entries, are checked by hand first; zod decides the rest.
+  if (isWellFormedTransactionBody(body)) return undefined;
+  return schemaBodyProblem(body);
+}
+
+/** `bodyProblem` by the zod schemas alone (what the hand check of transactions must agree with). */
+export function schemaBodyProblem(body: unknown): string | undefined {
   const header = bodyHeader.safeParse(body);
   if (!header.success) return describeZodError(header.error);
   const schema = PAYLOADS[header.data.kind];
@@ -268,7 +276,7 @@ export function bodyProblem(body: unknown): string | undefined {
 }
 
 function describeZodError(error: z.ZodError): string {
-  return error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+  return error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 export function isControlKind(kind: EntryKind): boolean {
