@@ -201,20 +201,24 @@ export function decodeAmount(value: readonly [string, string]): Amount {
   return { commodity: value[0], quantity: Decimal.parse(value[1]) };
 }
 
+/**
+ * The payload of a transaction. Keys are written in canonical (code unit) order, so that canonical JSON
+ * can hand the payload to the engine's JSON.stringify as it is (see canonical.ts).
+ */
 export function encodeTransaction(transaction: Transaction, extra: { reverses?: string; importKey?: string } = {}): TransactionJson {
   return dropUndefined({
-    date: transaction.date,
-    status: transaction.status,
     code: transaction.code,
-    payee: transaction.payee,
-    description: transaction.description,
-    tags: [...transaction.tags],
-    links: [...transaction.links],
-    metadata: { ...transaction.metadata },
     comment: transaction.comment,
+    date: transaction.date,
+    description: transaction.description,
+    importKey: extra.importKey,
+    links: [...transaction.links],
+    metadata: sortedRecord(transaction.metadata),
+    payee: transaction.payee,
     postings: transaction.postings.map(encodePosting),
     reverses: extra.reverses,
-    importKey: extra.importKey,
+    status: transaction.status,
+    tags: [...transaction.tags],
   }) as TransactionJson;
 }
 
@@ -222,14 +226,23 @@ function encodePosting(posting: Posting): TransactionJson['postings'][number] {
   return dropUndefined({
     account: posting.account,
     amount: encodeAmount(posting.amount),
-    price: posting.price ? { kind: posting.price.kind, amount: encodeAmount(posting.price.amount) } : undefined,
-    cost: posting.cost ? dropUndefined({ perUnit: encodeAmount(posting.cost.perUnit), date: posting.cost.date, label: posting.cost.label }) : undefined,
-    assert: posting.balanceAssertion ? dropUndefined({ amount: encodeAmount(posting.balanceAssertion.amount), total: posting.balanceAssertion.total || undefined, inclusive: posting.balanceAssertion.inclusive || undefined }) : undefined,
-    status: posting.status,
+    assert: posting.balanceAssertion ? dropUndefined({ amount: encodeAmount(posting.balanceAssertion.amount), inclusive: posting.balanceAssertion.inclusive || undefined, total: posting.balanceAssertion.total || undefined }) : undefined,
     comment: posting.comment,
+    cost: posting.cost ? dropUndefined({ date: posting.cost.date, label: posting.cost.label, perUnit: encodeAmount(posting.cost.perUnit) }) : undefined,
+    metadata: posting.metadata ? sortedRecord(posting.metadata) : undefined,
+    price: posting.price ? { amount: encodeAmount(posting.price.amount), kind: posting.price.kind } : undefined,
+    status: posting.status,
     tags: posting.tags ? [...posting.tags] : undefined,
-    metadata: posting.metadata ? { ...posting.metadata } : undefined,
   }) as TransactionJson['postings'][number];
+}
+
+/** A copy with the keys in code unit order (metadata keys come in the order a file wrote them). */
+function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  const keys = Object.keys(record);
+  if (keys.length === 0) return {};
+  const result: Record<string, string> = {};
+  for (const key of keys.sort()) result[key] = record[key]!;
+  return result;
 }
 
 export function decodeTransaction(json: TransactionJson): Transaction {
