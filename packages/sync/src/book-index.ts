@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type GovernanceSummary, type IsoDate,
-  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes, displayDescription,
+  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, normalDecimalText, compareText, declaredAccountTypes, displayDescription,
   isTimebankKind, materialize,
 } from '@tallystick/core';
 import type { CoopStore } from './coop-store.js';
@@ -203,7 +203,7 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
       rows.push({
         id: entry.id, date: transaction.date, at: entry.body.at, n: entry.body.n,
         description: displayDescription(transaction),
-        postings: transaction.postings.map((posting) => [posting.account, posting.amount[0], Decimal.parse(posting.amount[1]).toString()]),
+        postings: transaction.postings.map((posting) => [posting.account, posting.amount[0], normalDecimalText(posting.amount[1])]),
       });
       continue;
     }
