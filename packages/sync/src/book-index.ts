@@ -141,8 +141,13 @@ export async function extendIndex(store: CoopStore, before: CurrentIndex, writte
     await restampTimebankIndex(store.folder, store.coopId, before.fingerprint, fingerprint);
   }
   const index = mergeIntoIndex(before, written, fingerprint);
-  await writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
-  await writeChecked(paths.report, JSON.stringify(index));
+  // Both files at once: the entries file deflates on the thread pool while the report is encoded here, and
+  // their fsyncs overlap. Either may reach the disk first: the entries file is only a cache of what was
+  // verified (one that lacks entries has them verified again), and the report is checked on its own.
+  await Promise.all([
+    writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]),
+    writeChecked(paths.report, JSON.stringify(index)),
+  ]);
   return viewOfIndex(index);
 }
 
