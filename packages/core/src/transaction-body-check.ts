@@ -38,16 +38,30 @@ export function isWellFormedTransactionBody(body: unknown): boolean {
   if (keys !== HEADER_KEYS.size) return false;
   const { v, kind, coop, author, at, n, basis, payload } = body;
   if (v !== 1 || kind !== 'transaction') return false;
-  if (typeof coop !== 'string' || !COOP.test(coop)) return false;
-  if (typeof author !== 'string' || !HEX64.test(author)) return false;
-  if (typeof at !== 'string' || !AT.test(at)) return false;
+  if (!isMatching(coop, COOP, seenCoops) || !isMatching(author, HEX64, seenIds) || !isMatching(at, AT, seenTimes)) return false;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_POSITION) return false;
   if (!Array.isArray(basis) || basis.length === 0 || basis.length > MAX_BASIS) return false;
-  for (let index = 0; index < basis.length; index += 1) {
-    const id: unknown = basis[index];
-    if (typeof id !== 'string' || !HEX64.test(id)) return false;
-  }
+  for (let index = 0; index < basis.length; index += 1) if (!isMatching(basis[index], HEX64, seenIds)) return false;
   return isWellFormedTransactionPayload(payload);
+}
+
+/*
+ * Texts already found to match, by pattern: the entries of a batch share their co-op, author, time and
+ * basis, and a year of transactions has 365 dates, so most checks are one lookup. Bounded, as any text
+ * may come from a peer; a remembered text is one that matched, so a lookup never accepts more.
+ */
+const seenCoops = new Set<string>();
+const seenIds = new Set<string>();
+const seenTimes = new Set<string>();
+const seenDates = new Set<string>();
+const MAX_SEEN = 10_000;
+
+function isMatching(value: unknown, pattern: RegExp, seen: Set<string>): boolean {
+  if (typeof value !== 'string') return false;
+  if (seen.has(value)) return true;
+  if (!pattern.test(value)) return false;
+  if (seen.size < MAX_SEEN) seen.add(value);
+  return true;
 }
 
 const HEADER_KEYS: ReadonlySet<string> = new Set(['v', 'kind', 'coop', 'author', 'at', 'n', 'basis', 'payload']);
@@ -167,12 +181,16 @@ function isMetadata(value: unknown): boolean {
 }
 
 function isDate(value: unknown): boolean {
-  return typeof value === 'string' && value.length === 10 && isIsoDate(value);
+  if (typeof value !== 'string') return false;
+  if (seenDates.has(value)) return true;
+  if (value.length !== 10 || !isIsoDate(value)) return false;
+  if (seenDates.size < MAX_SEEN) seenDates.add(value);
+  return true;
 }
 
 /** Account names already found valid: an import names the same few hundred accounts 100k times. */
 const validAccounts = new Set<string>();
-const MAX_REMEMBERED_ACCOUNTS = 10_000;
+const MAX_REMEMBERED_ACCOUNTS = MAX_SEEN;
 
 function isAccountName(value: unknown): boolean {
   if (typeof value !== 'string') return false;
