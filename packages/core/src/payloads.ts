@@ -206,34 +206,45 @@ export function decodeAmount(value: readonly [string, string]): Amount {
  * can hand the payload to the engine's JSON.stringify as it is (see canonical.ts).
  */
 export function encodeTransaction(transaction: Transaction, extra: { reverses?: string; importKey?: string } = {}): TransactionJson {
-  return dropUndefined({
-    code: transaction.code,
-    comment: transaction.comment,
-    date: transaction.date,
-    description: transaction.description,
-    importKey: extra.importKey,
-    links: [...transaction.links],
-    metadata: sortedRecord(transaction.metadata),
-    payee: transaction.payee,
-    postings: transaction.postings.map(encodePosting),
-    reverses: extra.reverses,
-    status: transaction.status,
-    tags: [...transaction.tags],
-  }) as TransactionJson;
+  // Built key by key in that order, only the defined ones: no temporary object with undefined fields to copy.
+  const json: Record<string, unknown> = {};
+  if (transaction.code !== undefined) json.code = transaction.code;
+  if (transaction.comment !== undefined) json.comment = transaction.comment;
+  json.date = transaction.date;
+  json.description = transaction.description;
+  if (extra.importKey !== undefined) json.importKey = extra.importKey;
+  json.links = [...transaction.links];
+  json.metadata = sortedRecord(transaction.metadata);
+  if (transaction.payee !== undefined) json.payee = transaction.payee;
+  json.postings = transaction.postings.map(encodePosting);
+  if (extra.reverses !== undefined) json.reverses = extra.reverses;
+  json.status = transaction.status;
+  json.tags = [...transaction.tags];
+  return json as TransactionJson;
 }
 
 function encodePosting(posting: Posting): TransactionJson['postings'][number] {
-  return dropUndefined({
-    account: posting.account,
-    amount: encodeAmount(posting.amount),
-    assert: posting.balanceAssertion ? dropUndefined({ amount: encodeAmount(posting.balanceAssertion.amount), inclusive: posting.balanceAssertion.inclusive || undefined, total: posting.balanceAssertion.total || undefined }) : undefined,
-    comment: posting.comment,
-    cost: posting.cost ? dropUndefined({ date: posting.cost.date, label: posting.cost.label, perUnit: encodeAmount(posting.cost.perUnit) }) : undefined,
-    metadata: posting.metadata ? sortedRecord(posting.metadata) : undefined,
-    price: posting.price ? { amount: encodeAmount(posting.price.amount), kind: posting.price.kind } : undefined,
-    status: posting.status,
-    tags: posting.tags ? [...posting.tags] : undefined,
-  }) as TransactionJson['postings'][number];
+  const json: Record<string, unknown> = { account: posting.account, amount: encodeAmount(posting.amount) };
+  const assertion = posting.balanceAssertion;
+  if (assertion) {
+    const encoded: Record<string, unknown> = { amount: encodeAmount(assertion.amount) };
+    if (assertion.inclusive) encoded.inclusive = true;
+    if (assertion.total) encoded.total = true;
+    json.assert = encoded;
+  }
+  if (posting.comment !== undefined) json.comment = posting.comment;
+  if (posting.cost) {
+    const cost: Record<string, unknown> = {};
+    if (posting.cost.date !== undefined) cost.date = posting.cost.date;
+    if (posting.cost.label !== undefined) cost.label = posting.cost.label;
+    cost.perUnit = encodeAmount(posting.cost.perUnit);
+    json.cost = cost;
+  }
+  if (posting.metadata) json.metadata = sortedRecord(posting.metadata);
+  if (posting.price) json.price = { amount: encodeAmount(posting.price.amount), kind: posting.price.kind };
+  if (posting.status !== undefined) json.status = posting.status;
+  if (posting.tags) json.tags = [...posting.tags];
+  return json as TransactionJson['postings'][number];
 }
 
 /** A copy with the keys in code unit order (metadata keys come in the order a file wrote them). */
