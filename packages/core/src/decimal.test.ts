@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Decimal } from './decimal.js';
+import { Decimal, normalDecimalText } from './decimal.js';
 
 describe('Decimal', () => {
   it('parses and prints exactly, keeping the written scale', () => {
@@ -33,5 +33,19 @@ describe('Decimal', () => {
       expect(a.add(b).subtract(b).equals(a)).toBe(true);
       expect(a.add(b).equals(b.add(a))).toBe(true);
     }), { seed: 42, numRuns: 500 });
+  });
+
+  it('normalDecimalText is Decimal.parse(text).toString(), and refuses what parse refuses (property)', () => {
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom('0', '0', '1', '9'), maxLength: max });
+    const text = fc.oneof(
+      fc.tuple(fc.constantFrom('', '-', '+'), digits(6), fc.option(digits(20))).map(([sign, whole, fraction]) => `${sign}${whole}${fraction === null ? '' : `.${fraction}`}`),
+      fc.constantFrom('-0', '-0.00', '0', '00', '-00.10', '+0', '.', '', '-', '1.', '.5', '1e5', ' 1', '1.0000000000000000000', '1.000000000000000000'),
+    );
+    fc.assert(fc.property(text, (written) => {
+      let expected: string | undefined;
+      try { expected = Decimal.parse(written).toString(); } catch { expected = undefined; }
+      if (expected === undefined) expect(() => normalDecimalText(written)).toThrow();
+      else expect(normalDecimalText(written)).toBe(expected);
+    }), { seed: 7, numRuns: 3000 });
   });
 });

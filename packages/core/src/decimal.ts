@@ -151,6 +151,17 @@ export type RoundingMode = 'half-even' | 'half-up' | 'down' | 'up' | 'floor' | '
 
 const DECIMAL_PATTERN = /^([+-])?(?=\.?\d)(\d*)(?:\.(\d*))?$/u;
 
+/** Texts `Decimal.parse(text).toString()` gives back unchanged: no `+`, no leading zero, no `-0`, a fraction of 1 to 18 digits. */
+const NORMAL_DECIMAL = /^(?:-(?!0(?:\.0+)?$))?(?:0|[1-9]\d*)(?:\.\d{1,18})?$/u;
+
+/**
+ * `Decimal.parse(text).toString()`, without building the Decimal when the text is already in that form
+ * (as every amount a payload encoder wrote is): the index normalizes each of 100k imported postings.
+ */
+export function normalDecimalText(text: string): string {
+  return NORMAL_DECIMAL.test(text) ? text : Decimal.parse(text).toString();
+}
+
 function divideRounded(numerator: bigint, denominator: bigint, mode: RoundingMode): bigint {
   if (denominator < 0n) {
     numerator = -numerator;

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AccountDeclaration, type AccountName, type Book, type CommodityDeclaration, type Entry, type EntryId, type GovernanceSummary, type IsoDate,
-  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, compareText, declaredAccountTypes, displayDescription,
+  type Member, type RejectedEntry, type ReportInput, type ReportPosting, type PayloadOf, Decimal, assert, canonicalJson, normalDecimalText, compareText, declaredAccountTypes, displayDescription,
   isTimebankKind, materialize,
 } from '@tallystick/core';
 import type { CoopStore } from './coop-store.js';
@@ -141,8 +141,13 @@ export async function extendIndex(store: CoopStore, before: CurrentIndex, writte
     await restampTimebankIndex(store.folder, store.coopId, before.fingerprint, fingerprint);
   }
   const index = mergeIntoIndex(before, written, fingerprint);
-  await writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
-  await writeChecked(paths.report, JSON.stringify(index));
+  // Both files at once: the entries file deflates on the thread pool while the report is encoded here, and
+  // their fsyncs overlap. Either may reach the disk first: the entries file is only a cache of what was
+  // verified (one that lacks entries has them verified again), and the report is checked on its own.
+  await Promise.all([
+    writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]),
+    writeChecked(paths.report, JSON.stringify(index)),
+  ]);
   return viewOfIndex(index);
 }
 
@@ -203,7 +208,7 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
       rows.push({
         id: entry.id, date: transaction.date, at: entry.body.at, n: entry.body.n,
         description: displayDescription(transaction),
-        postings: transaction.postings.map((posting) => [posting.account, posting.amount[0], Decimal.parse(posting.amount[1]).toString()]),
+        postings: transaction.postings.map((posting) => [posting.account, posting.amount[0], normalDecimalText(posting.amount[1])]),
       });
       continue;
     }

@@ -11,7 +11,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { balancesOfPostings } from '../../../test/helpers/balances.js';
 import { indexPaths, readCurrentIndex, rebuildIndex } from './book-index.js';
-import { CoopStore, type NewEntry, batchLines, crypto, pendingBatchOf } from './coop-store.js';
+import { CoopStore, type NewEntry, batchLines, crypto, pendingBatchInParallelOf, pendingBatchOf } from './coop-store.js';
 import { writePackedBatch } from './packed-batch.js';
 import { DataFolder } from './data-folder.js';
 import { type CatalogDoc, type PeriodDoc, decodePack } from './documents.js';
@@ -532,6 +532,25 @@ describe('CoopStore write-ahead batches', () => {
   async function pendingNames(): Promise<string[]> {
     return (await readdir(join(dir, 'pending'))).sort();
   }
+
+  it('packs a batch on the thread pool into the very packs packed inline: same keys, same bytes, same days', async () => {
+    const { store, signer } = await foundCoop();
+    const days = ['2024-01-31', '2024-02-01', '2024-02-01', '2024-02-29', '2024-03-01'];
+    const fields: NewEntry[] = [
+      { kind: 'account', payload: { account: 'Assets:Cash', type: 'asset' } },
+      ...Array.from({ length: 60 }, (_, index) => transaction(days[index % days.length]!, `sale ${index} ✓`, `Assets:Cash  ${index + 1} USD`, 'Income:Sales')),
+    ];
+    try {
+      for (const entries of [await store.signEntriesInParallel(fields, signer, NOW), store.signEntries(fields, signer, NOW)]) {
+        const inline = pendingBatchOf(store.coopId, entries);
+        const pooled = await pendingBatchInParallelOf(store.coopId, entries);
+        expect(pooled.packs.length).toBeGreaterThanOrEqual(5);
+        expect(pooled).toEqual(inline);
+      }
+    } finally {
+      await store.close();
+    }
+  });
 
   it('replays a batch that was written but never applied, once, on the next open', async () => {
     const { store, signer } = await foundCoop();

@@ -1,4 +1,5 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ImmutableString, getConflicts } from '@automerge/automerge';
 import type { Entry, EntryId, StoredEntry } from '@tallystick/core';
 
@@ -70,7 +71,20 @@ export function packText(entries: readonly Entry[]): string {
 }
 
 export function encodePack(text: string): Uint8Array {
-  const deflated = deflateRawSync(Buffer.from(text, 'utf8'), { level: 1 });
+  return storedPackOf(deflateRawSync(Buffer.from(text, 'utf8'), { level: 1 }));
+}
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/**
+ * `encodePack` of a pack's UTF-8 bytes, deflated on libuv's thread pool (the same zlib, level and
+ * bytes): a large batch deflates its packs on the spare core while the main thread builds the next.
+ */
+export async function encodePackBytes(utf8: Uint8Array): Promise<Uint8Array> {
+  return storedPackOf(await deflateRawAsync(utf8, { level: 1 }));
+}
+
+function storedPackOf(deflated: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(deflated.length + 1);
   bytes[0] = PACK_DEFLATE;
   bytes.set(deflated, 1);

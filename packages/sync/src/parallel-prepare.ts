@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type DeviceKey, type EntryBody, type EntryId, ENTRY_VERSION, type PreparedEntry, assert, prepareEntry } from '@tallystick/core';
+import { type DeviceKey, type EntryBody, type EntryId, ENTRY_VERSION, type PreparedEntry, assert, prepareEntry, sortedBasis } from '@tallystick/core';
 import { nodeEntryCrypto } from './node-crypto.js';
 
 /**
@@ -48,7 +48,7 @@ export async function prepareEntries(
     assert(done.length === chunk.length, 'a preparing worker returned a different number of entries');
     done.forEach((result, index) => {
       const fields = chunk[index]!;
-      const body = { v: ENTRY_VERSION, ...fields, author, basis: [...fields.basis].sort() } as EntryBody;
+      const body = { v: ENTRY_VERSION, ...fields, author, basis: sortedBasis(fields.basis) } as EntryBody;
       prepared.push({ id: result.id as EntryId, body, text: result.text });
     });
   });

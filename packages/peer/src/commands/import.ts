@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import {
-  ParseError, type ParsedBook, type ReadIncludedFile, TallystickError, canonicalFields, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
+  ParseError, type ParsedBook, type ReadIncludedFile, TallystickError, type TransactionJson, canonicalJson, checkBalanceAssertions, encodeAmount, encodeTransaction,
   importCsv, parseBeancount, parseCsvRules, parseJournal, transactionLimitProblem,
 } from '@tallystick/core';
 import { type BookView, type NewEntry, crypto, declarationKey } from '@tallystick/sync';
@@ -149,17 +149,28 @@ export function newEntriesOf(parsed: ParsedBook, format: ImportFormat, view: Pic
     const payload = encodeTransaction(value);
     const tooBig = transactionLimitProblem(payload);
     if (tooBig) throw new ParseError(source, `a transaction with ${tooBig}`, 'a transaction within the limits every entry is held to; nothing was imported');
-    // Each field is encoded once: the content hash and the entry's text (with the import key) both embed them.
-    const fields = canonicalFields(payload);
-    const content = crypto.sha256Hex(canonicalJson(fields));
+    // The payload's keys come in canonical order, so both texts below are the engine's JSON.stringify (canonical.ts).
+    const content = crypto.sha256Hex(canonicalJson(payload));
     const occurrence = occurrences.get(content) ?? 0;
     occurrences.set(content, occurrence + 1);
     const importKey = crypto.sha256Hex(`${format}\u0000${content}\u0000${occurrence}`);
     if (view.importKeys.has(importKey)) { skipped += 1; continue; }
-    payload.importKey = importKey; // the payload is ours (just encoded): no copy of 100k payloads
-    entries.push({ kind: 'transaction', payload, payloadText: canonicalJson({ ...fields, importKey }) });
+    const keyed = withImportKey(payload, importKey);
+    entries.push({ kind: 'transaction', payload: keyed, payloadText: canonicalJson(keyed) });
   }
   return { entries, skipped };
+}
+
+/** The payload with its import key, keys still in canonical order (the key goes where it sorts, not last). */
+function withImportKey(payload: TransactionJson, importKey: string): TransactionJson {
+  const keyed: Record<string, unknown> = {};
+  let placed = false;
+  for (const key in payload) {
+    if (!placed && key > 'importKey') { keyed.importKey = importKey; placed = true; }
+    keyed[key] = payload[key as keyof TransactionJson];
+  }
+  if (!placed) keyed.importKey = importKey;
+  return keyed as TransactionJson;
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(record: T): T {
