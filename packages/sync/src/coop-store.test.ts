@@ -177,10 +177,13 @@ describe('CoopStore group commit', () => {
       return save(key, data);
     };
     const singles = Array.from({ length: 20 }, (_, index) => store.signEntries([transaction('2024-04-02', `sale ${index}`, `Assets:Cash  ${index + 1} EUR`, 'Income:Sales')], signer, NOW));
-    // Each goes into the loaded month at once (its own change); the first starts the month's flush, the
-    // other nineteen wait for it and are then written by one flush.
+    // The first goes into the loaded month at once and starts the month's flush; the other nineteen, made
+    // within a few milliseconds of it, go into the month together (one change, unless the machine stalled
+    // between two calls), wait for that flush, and are then written by one flush.
     await Promise.all(singles.map((entries) => store.appendEntries(entries)));
-    expect(getAllChanges(month.doc()).length - changesBefore).toBe(20);
+    const changes = getAllChanges(month.doc()).length - changesBefore;
+    expect(changes).toBeGreaterThanOrEqual(2);
+    expect(changes).toBeLessThan(20);
     expect(monthWrites).toBeGreaterThanOrEqual(1);
     expect(monthWrites).toBeLessThanOrEqual(2);
     store.storage.save = save;

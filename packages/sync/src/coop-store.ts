@@ -215,16 +215,22 @@ export class CoopStore {
    */
   appendEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    let applied: DocumentId | undefined;
+    let early: EarlyAppend | undefined;
     try {
-      applied = this.applyToLoadedMonth(entries);
+      early = this.loadedMonthOf(entries);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return new Promise((resolve, reject) => {
-      this.waitingAppends.push({ entries, ...(applied === undefined ? {} : { applied }), ...(onProgress === undefined ? {} : { onProgress }), resolve, reject });
-      if (!this.appending) void this.writeWaitingAppends();
+      const append: WaitingAppend = { entries, ...(onProgress === undefined ? {} : { onProgress }), resolve, reject };
+      if (early === undefined) this.enqueueAppend(append);
+      else this.applyEarly(early, append);
     });
+  }
+
+  private enqueueAppend(append: WaitingAppend): void {
+    this.waitingAppends.push(append);
+    if (!this.appending) void this.writeWaitingAppends();
   }
 
   /**
@@ -249,18 +255,50 @@ export class CoopStore {
 
   /**
    * The early path of appendEntries: a small batch whose entries all go to one month whose document this
-   * store already has loaded (not the catalog) is put into that document now. Returns the document, or
-   * nothing when the batch takes the queued path. Checks run first, so a bad batch changes nothing.
+   * store already has loaded (not the catalog). Returns it, or nothing when the batch takes the queued
+   * path. Checks run first, so a bad batch changes nothing.
    */
-  private applyToLoadedMonth(entries: readonly Entry[]): DocumentId | undefined {
+  private loadedMonthOf(entries: readonly Entry[]): EarlyAppend | undefined {
     if (entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) return undefined;
     for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
-    const packed = packBatch(entries);
-    const only = onlyMonth(packed);
+    const only = onlyMonth(packBatch(entries));
     const handle = only === undefined ? undefined : this.periodHandles.get(only.month);
-    if (only === undefined || handle?.isReady() !== true) return undefined;
-    this.changeDocument(handle, (doc) => { addDays(doc, only.days); });
-    return handle.documentId;
+    return only === undefined || handle?.isReady() !== true ? undefined : { ...only, handle };
+  }
+
+  /**
+   * Puts an early append into its month's document now, or, if that document changed less than
+   * COALESCE_MS ago, together with the appends that follow within that time: a process making appends
+   * faster than that (one falling behind, or a burst) pays one Automerge change, and one push, for them
+   * all. Then it waits for the month's flush like any append.
+   */
+  private applyEarly(early: EarlyAppend, append: WaitingAppend): void {
+    const documentId = early.handle.documentId;
+    const gathering = this.coalescing.get(documentId);
+    if (gathering !== undefined) { gathering.push({ early, append }); return; }
+    const since = performance.now() - (this.lastEarlyChange.get(documentId) ?? Number.NEGATIVE_INFINITY);
+    if (since >= COALESCE_MS) { this.commitEarly([{ early, append }]); return; }
+    const batch = [{ early, append }];
+    this.coalescing.set(documentId, batch);
+    setTimeout(() => {
+      this.coalescing.delete(documentId);
+      this.commitEarly(batch);
+    }, COALESCE_MS - since);
+  }
+
+  private readonly coalescing = new Map<DocumentId, { early: EarlyAppend; append: WaitingAppend }[]>();
+  private readonly lastEarlyChange = new Map<DocumentId, number>();
+
+  private commitEarly(batch: readonly { early: EarlyAppend; append: WaitingAppend }[]): void {
+    const { handle, month } = batch[0]!.early;
+    if (this.periodHandles.get(month) !== handle) {
+      // The month left the loaded ones meanwhile (a large batch saved and unloaded it): the queued path loads it again.
+      for (const { append } of batch) this.enqueueAppend(append);
+      return;
+    }
+    this.changeDocument(handle, (doc) => { for (const { early } of batch) addDays(doc, early.days); });
+    this.lastEarlyChange.set(handle.documentId, performance.now());
+    for (const { append } of batch) this.enqueueAppend({ ...append, applied: handle.documentId });
   }
 
   private readonly waitingAppends: WaitingAppend[] = [];
@@ -688,6 +726,16 @@ export function checkPack(key: string, value: unknown, known?: ReadonlyMap<strin
 function dedupe(entries: Entry[]): Entry[] {
   const seen = new Set<string>();
   return entries.filter((entry) => (seen.has(entry.id) ? false : (seen.add(entry.id), true)));
+}
+
+/** Appends to a loaded month less than this apart go into its document as one change (see applyEarly). */
+const COALESCE_MS = 5;
+
+/** An append for one loaded month, as appendEntries' early path puts it into the document. */
+interface EarlyAppend {
+  readonly month: string;
+  readonly days: Record<string, Record<string, StoredPack>>;
+  readonly handle: DocHandle<PeriodDoc>;
 }
 
 /** A change this store made to one of its documents, and the document's heads before it. */

@@ -131,7 +131,7 @@ describe('pushing appends to connected peers', () => {
     expect([...march(bea).ids()].sort()).toEqual([...march(ana).ids()].sort());
   }, 120_000);
 
-  it('delivers a burst of appends made faster than automerge-repo\'s sync rounds, each pushed as it is made', async () => {
+  it('delivers a burst of appends made faster than automerge-repo\'s sync rounds, pushed as they go into the month', async () => {
     const { ana, bea, signer } = await connectedPair();
     await ana.store.appendEntries(ana.store.signEntries([transaction('2025-03-02', 'loads March')], signer, new Date()));
     await waitFor('March on Bea', () => march(bea).ids().size === 2);
@@ -139,7 +139,9 @@ describe('pushing appends to connected peers', () => {
     const entries = Array.from({ length: 20 }, (_, index) => ana.store.signEntries([transaction('2025-03-04', `burst ${index}`)], signer, new Date())[0]!);
     await Promise.all(entries.map((entry) => ana.store.appendEntries([entry])));
     await waitFor('the burst on Bea', () => entries.every((entry) => march(bea).ids().has(entry.id)));
-    expect(ana.replicator.pushes.sent - sentBefore).toBe(20);
+    // The first goes at once, the rest (made within milliseconds of it) together: fewer changes than entries.
+    expect(ana.replicator.pushes.sent - sentBefore).toBeGreaterThanOrEqual(2);
+    expect(ana.replicator.pushes.sent - sentBefore).toBeLessThan(20);
     expect(bea.replicator.pushes.applied).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });
