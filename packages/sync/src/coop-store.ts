@@ -261,6 +261,10 @@ export class CoopStore {
   private loadedMonthOf(entries: readonly Entry[]): EarlyAppend | undefined {
     if (entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) return undefined;
     for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
+    // Where the entries go, before packing them (the queued path packs them itself).
+    const places = new Set(entries.map((entry) => { const date = datedPayload(entry.body.payload); return date === undefined ? 'catalog' : monthOfDate(date); }));
+    const [month] = places;
+    if (places.size !== 1 || month === undefined || month === 'catalog' || this.periodHandles.get(month)?.isReady() !== true) return undefined;
     const only = onlyMonth(packBatch(entries));
     const handle = only === undefined ? undefined : this.periodHandles.get(only.month);
     return only === undefined || handle?.isReady() !== true ? undefined : { ...only, handle };
