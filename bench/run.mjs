@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: one table comparing Tallystick with ledger, hledger and beancount on the same generated book.
 //
-//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|books|timebank|clearing|sync|ui]
+//   node bench/run.mjs [--transactions N] [--seed S] [--runs N] [--only anchors|tallystick|books|timebank|clearing|sync|propagation|ui]
 //                      [--timeout SECONDS] [--members N] [--exchanges N]
 //
 // After the books table comes the time bank's (bench/timebank.mjs): 2,000 members and 200,000 exchanges,
@@ -46,9 +46,10 @@ function parseArguments(argv) {
     else if (flag === '--exchanges') options.exchanges = count();
     // `books` (or `anchors,tallystick`): the books table alone, anchors and Tallystick side by side, with its targets.
     else if (flag === '--only' && ['anchors,tallystick', 'tallystick,anchors'].includes(text)) options.only = 'books';
-    else if (flag === '--only' && ['anchors', 'tallystick', 'books', 'timebank', 'clearing', 'sync', 'ui'].includes(text)) options.only = text;
-    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, books (both), timebank, clearing, sync or ui');
-    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|books|timebank|clearing|sync|ui, --timeout SECONDS, --members N, --exchanges N)`);
+    // `propagation`: the sync bench's propagation part alone (bench/sync.mjs), without importing the book.
+    else if (flag === '--only' && ['anchors', 'tallystick', 'books', 'timebank', 'clearing', 'sync', 'propagation', 'ui'].includes(text)) options.only = text;
+    else if (flag === '--only') throw new Error('--only takes anchors, tallystick, books (both), timebank, clearing, sync, propagation or ui');
+    else throw new Error(`unknown flag ${flag} (flags: --transactions N, --seed S, --runs N, --only anchors|tallystick|books|timebank|clearing|sync|propagation|ui, --timeout SECONDS, --members N, --exchanges N)`);
   }
   return options;
 }
@@ -239,7 +240,7 @@ function printTable(rows, targets, checks) {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (!existsSync(TIME)) log(`note: ${TIME} is missing, so peak memory is not measured (apt-get install time)`);
-  const books = ['clearing', 'timebank', 'sync', 'ui'].includes(options.only) ? { ok: true, rows: [] } : await benchBooks(options);
+  const books = ['clearing', 'timebank', 'sync', 'propagation', 'ui'].includes(options.only) ? { ok: true, rows: [] } : await benchBooks(options);
   const booksBalance = books.rows.find((row) => row.tool === 'tallystick' && row.operation === 'cold balance');
   const timebankOk = options.only === undefined || options.only === 'timebank'
     ? await runTimebankBench(
@@ -251,8 +252,8 @@ async function main() {
     ? await runClearingBench({ seed: options.seed, runs: options.runs, timeoutSeconds: options.timeoutSeconds })
     : true;
   // Replication (bench/sync.mjs): a fresh replica of the same book between two peers, and propagation.
-  const syncOk = options.only === undefined || options.only === 'sync'
-    ? await runSyncBench({ transactions: options.transactions, seed: options.seed, entries: 1_000, timeoutSeconds: options.timeoutSeconds }).catch((error) => {
+  const syncOk = options.only === undefined || options.only === 'sync' || options.only === 'propagation'
+    ? await runSyncBench({ transactions: options.transactions, seed: options.seed, entries: 1_000, timeoutSeconds: options.timeoutSeconds, only: options.only === 'propagation' ? 'propagation' : undefined }).catch((error) => {
       log(`sync bench failed: ${error.stack ?? error}`);
       return false;
     })

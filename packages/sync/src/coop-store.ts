@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getHeads } from '@automerge/automerge';
 import { type AutomergeUrl, type DocHandle, type DocumentId, type PeerId, Repo } from '@automerge/automerge-repo';
 import {
   type CoopId, type DecisionRule, type Entry, type EntryBody, type EntryId, type EntryKind, type EntryRejection, type EntrySeal,
@@ -144,6 +145,16 @@ export class CoopStore {
    * would get the new entry rejected as `unknown_basis` on every peer.
    */
   controlHeads(): EntryId[] {
+    // Deriving them verifies and materializes every control entry (about 1 ms for three of them), which
+    // signing paid on every add: they change only when the catalog does, so they are kept per catalog heads.
+    const heads = getHeads(this.catalogHandle.doc()).join(',');
+    if (this.controlHeadsCache?.heads !== heads) this.controlHeadsCache = { heads, ids: this.deriveControlHeads() };
+    return [...this.controlHeadsCache.ids];
+  }
+
+  private controlHeadsCache: { heads: string; ids: readonly EntryId[] } | undefined;
+
+  private deriveControlHeads(): EntryId[] {
     const control: Entry[] = [];
     for (const [key, value] of Object.entries(this.catalogHandle.doc().entries ?? {})) {
       for (const checked of checkPack(key, value)) {
@@ -191,19 +202,107 @@ export class CoopStore {
 
   /**
    * Appends entries so that they are all there or none is, even if the process is killed at any
-   * instant: the batch is first written whole (atomically) to pending/, then applied to the documents,
-   * flushed, and only then removed. Opening the store replays any batch left behind. Entries are keyed
-   * by id, so a replay never duplicates. `onProgress` is told how many entries are in the documents.
-   * Appends made while one is being written wait, and are then written together as one batch (a group
-   * commit): one set of fsyncs serves them all, so a steady stream of entries does not queue up behind
-   * the disk. Each call still resolves only once its entries are on disk.
+   * instant. A batch that touches more than one document (two months, a month and the catalog, a new
+   * month) is first written whole (atomically) to pending/, then applied to the documents, flushed, and
+   * only then removed; opening the store replays any batch left behind. A batch that goes into one month
+   * document already here needs no such file: it is one Automerge change in one document, and that
+   * document's chunk reaches the disk whole or not at all (DECISIONS 34). Entries are keyed by id, so a
+   * replay never duplicates. `onProgress` is told how many entries are in the documents.
+   * A small batch for a month this store holds loaded goes into the document at once, in this call, so
+   * that connected peers get it while it is being written. Appends made while one is being written wait,
+   * and are then written together (a group commit): one set of fsyncs serves them all, so a steady stream
+   * of entries does not queue up behind the disk. Each call still resolves only once its entries are on disk.
    */
   appendEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
+    let early: EarlyAppend | undefined;
+    try {
+      early = this.loadedMonthOf(entries);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return new Promise((resolve, reject) => {
-      this.waitingAppends.push({ entries, ...(onProgress === undefined ? {} : { onProgress }), resolve, reject });
-      if (!this.appending) void this.writeWaitingAppends();
+      const append: WaitingAppend = { entries, ...(onProgress === undefined ? {} : { onProgress }), resolve, reject };
+      if (early === undefined) this.enqueueAppend(append);
+      else this.applyEarly(early, append);
     });
+  }
+
+  private enqueueAppend(append: WaitingAppend): void {
+    this.waitingAppends.push(append);
+    if (!this.appending) void this.writeWaitingAppends();
+  }
+
+  /**
+   * Tells `listener` of every change this store makes to its documents (its own appends; not changes
+   * received from peers or loaded from disk), with the heads before it: the replicator sends these to
+   * connected peers at once. Returns a function that stops telling it.
+   */
+  onLocalChange(listener: LocalChangeListener): () => void {
+    this.localChangeListeners.add(listener);
+    return () => { this.localChangeListeners.delete(listener); };
+  }
+
+  private readonly localChangeListeners = new Set<LocalChangeListener>();
+
+  /** A change of ours to a document, told to the local-change listeners once made. */
+  private changeDocument<T>(handle: DocHandle<T>, change: (doc: T) => void): void {
+    const before = getHeads(handle.doc() as object);
+    handle.change(change);
+    if (this.localChangeListeners.size === 0 || getHeads(handle.doc() as object).join() === before.join()) return;
+    for (const listener of this.localChangeListeners) listener(handle as DocHandle<unknown>, before);
+  }
+
+  /**
+   * The early path of appendEntries: a small batch whose entries all go to one month whose document this
+   * store already has loaded (not the catalog). Returns it, or nothing when the batch takes the queued
+   * path. Checks run first, so a bad batch changes nothing.
+   */
+  private loadedMonthOf(entries: readonly Entry[]): EarlyAppend | undefined {
+    if (entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) return undefined;
+    for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
+    // Where the entries go, before packing them (the queued path packs them itself).
+    const places = new Set(entries.map((entry) => { const date = datedPayload(entry.body.payload); return date === undefined ? 'catalog' : monthOfDate(date); }));
+    const [month] = places;
+    if (places.size !== 1 || month === undefined || month === 'catalog' || this.periodHandles.get(month)?.isReady() !== true) return undefined;
+    const only = onlyMonth(packBatch(entries));
+    const handle = only === undefined ? undefined : this.periodHandles.get(only.month);
+    return only === undefined || handle?.isReady() !== true ? undefined : { ...only, handle };
+  }
+
+  /**
+   * Puts an early append into its month's document now, or, if that document changed less than
+   * COALESCE_MS ago, together with the appends that follow within that time: a process making appends
+   * faster than that (one falling behind, or a burst) pays one Automerge change, and one push, for them
+   * all. Then it waits for the month's flush like any append.
+   */
+  private applyEarly(early: EarlyAppend, append: WaitingAppend): void {
+    const documentId = early.handle.documentId;
+    const gathering = this.coalescing.get(documentId);
+    if (gathering !== undefined) { gathering.push({ early, append }); return; }
+    const since = performance.now() - (this.lastEarlyChange.get(documentId) ?? Number.NEGATIVE_INFINITY);
+    if (since >= COALESCE_MS) { this.commitEarly([{ early, append }]); return; }
+    const batch = [{ early, append }];
+    this.coalescing.set(documentId, batch);
+    setTimeout(() => {
+      this.coalescing.delete(documentId);
+      this.commitEarly(batch);
+    }, COALESCE_MS - since);
+  }
+
+  private readonly coalescing = new Map<DocumentId, { early: EarlyAppend; append: WaitingAppend }[]>();
+  private readonly lastEarlyChange = new Map<DocumentId, number>();
+
+  private commitEarly(batch: readonly { early: EarlyAppend; append: WaitingAppend }[]): void {
+    const { handle, month } = batch[0]!.early;
+    if (this.periodHandles.get(month) !== handle) {
+      // The month left the loaded ones meanwhile (a large batch saved and unloaded it): the queued path loads it again.
+      for (const { append } of batch) this.enqueueAppend(append);
+      return;
+    }
+    this.changeDocument(handle, (doc) => { for (const { early } of batch) addDays(doc, early.days); });
+    this.lastEarlyChange.set(handle.documentId, performance.now());
+    for (const { append } of batch) this.enqueueAppend({ ...append, applied: handle.documentId });
   }
 
   private readonly waitingAppends: WaitingAppend[] = [];
@@ -214,12 +313,12 @@ export class CoopStore {
     try {
       for (let group = takeAppendGroup(this.waitingAppends); group.length > 0; group = takeAppendGroup(this.waitingAppends)) {
         try {
-          await this.writeBatch(group.flatMap((append) => append.entries), group.length === 1 ? group[0]!.onProgress : undefined);
+          await this.writeGroup(group);
           for (const append of group) append.resolve();
         } catch (error) {
           if (group.length === 1) group[0]!.reject(error);
           // One call's bad entries must not fail the others': each is written again alone (replay is idempotent).
-          else for (const append of group) await this.writeBatch(append.entries).then(append.resolve, append.reject);
+          else for (const append of group) await this.writeGroup([append]).then(append.resolve, append.reject);
         }
       }
     } finally {
@@ -227,12 +326,38 @@ export class CoopStore {
     }
   }
 
+  /** Appends already in their documents need only those flushed; the others are written as one batch. */
+  private async writeGroup(group: readonly WaitingAppend[]): Promise<void> {
+    const queued = group.filter((append) => append.applied === undefined);
+    if (queued.length > 0) await this.writeBatch(queued.flatMap((append) => append.entries), group.length === 1 ? group[0]!.onProgress : undefined);
+    const applied = group.filter((append) => append.applied !== undefined);
+    if (applied.length === 0) return;
+    await this.flushDocuments(applied.map((append) => append.applied!));
+    for (const append of applied) append.onProgress?.(append.entries.length, append.entries.length);
+  }
+
+  /** These documents (those still loaded: a month unloaded after a large batch was saved first) are on disk when this resolves. */
+  private async flushDocuments(documentIds: readonly DocumentId[]): Promise<void> {
+    await this.repo.flush([...new Set(documentIds)].filter((documentId) => this.repo.handles[documentId]?.isReady() === true));
+    await this.storage.whenIdle();
+  }
+
   private async writeBatch(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
-    await mkdir(this.folder.pendingDir, { recursive: true });
-    const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
     for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
     // The batch holds the very packs the documents get, deflated once (see packed-batch.ts).
-    const packed = await packBatchInParallel(entries);
+    // A large batch's packs are deflated on the thread pool; a small one's inline (no thread hop on an add's path).
+    const packed = entries.length < UNLOAD_AFTER_WRITE_ENTRIES ? packBatch(entries) : await packBatchInParallel(entries);
+    const only = entries.length < UNLOAD_AFTER_WRITE_ENTRIES ? onlyMonth(packed) : undefined;
+    const handle = only === undefined ? undefined : await this.existingPeriodHandle(only.month);
+    if (only !== undefined && handle !== undefined) {
+      // One change to one document already on disk: its chunk is written whole or not at all, so no write-ahead file.
+      this.changeDocument(handle, (doc) => { addDays(doc, only.days); });
+      await this.flushDocuments([handle.documentId]);
+      onProgress?.(packed.entries, packed.entries);
+      return;
+    }
+    await mkdir(this.folder.pendingDir, { recursive: true });
+    const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
     await writePackedBatch(batchPath, { coop: this.coopId, packs: batchPacks(packed) });
     await this.applyPacks(packed, onProgress);
     await this.flush();
@@ -271,14 +396,7 @@ export class CoopStore {
     for (const [month, { days, entries: monthEntries }] of [...packed.months].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const handle = await this.existingPeriodHandle(month);
       if (handle) {
-        handle.change((doc) => {
-          for (const [date, packs] of Object.entries(days)) {
-            // Re-read after assigning: an assignment expression yields the plain object, not the document's map.
-            if (!doc.days[date]) doc.days[date] = {};
-            const day = doc.days[date];
-            for (const [key, value] of Object.entries(packs)) if (!day[key]) day[key] = value;
-          }
-        });
+        this.changeDocument(handle, (doc) => { addDays(doc, days); });
       } else {
         // A new month is created with its content in one step: one Automerge change instead of two.
         const created = this.repo.create<PeriodDoc>({ tallystick: 'period', schema: SCHEMA_VERSION, coop: this.coopId, month, days });
@@ -304,7 +422,7 @@ export class CoopStore {
     }
     const catalogPacks = Object.entries(packed.catalog);
     if (catalogPacks.length > 0 || newPeriods.length > 0) {
-      this.catalogHandle.change((doc) => {
+      this.changeDocument(this.catalogHandle, (doc) => {
         for (const { month, documentId } of newPeriods) {
           if (!doc.periods[month]) doc.periods[month] = {};
           doc.periods[month][documentId] = true;
@@ -322,10 +440,12 @@ export class CoopStore {
   private async saveAndUnload(month: string): Promise<void> {
     const handle = this.periodHandles.get(month);
     if (!handle) return;
+    // Dropped from the loaded months before it is saved: an append made meanwhile takes the queued path
+    // instead of changing a document that is about to leave memory unsaved.
+    this.periodHandles.delete(month);
     await this.repo.flush([handle.documentId]);
     await this.storage.whenIdle();
     await this.repo.removeFromCache(handle.documentId);
-    this.periodHandles.delete(month);
   }
 
   /**
@@ -654,8 +774,40 @@ function dedupe(entries: Entry[]): Entry[] {
   return entries.filter((entry) => (seen.has(entry.id) ? false : (seen.add(entry.id), true)));
 }
 
+/** Appends to a loaded month less than this apart go into its document as one change (see applyEarly). */
+const COALESCE_MS = 5;
+
+/** An append for one loaded month, as appendEntries' early path puts it into the document. */
+interface EarlyAppend {
+  readonly month: string;
+  readonly days: Record<string, Record<string, StoredPack>>;
+  readonly handle: DocHandle<PeriodDoc>;
+}
+
+/** A change this store made to one of its documents, and the document's heads before it. */
+export type LocalChangeListener = (handle: DocHandle<unknown>, headsBefore: string[]) => void;
+
+/** The one month a batch goes to, with its packs by day; none if it also goes to the catalog or to other months. */
+function onlyMonth(packed: PackedEntries): { month: string; days: Record<string, Record<string, StoredPack>> } | undefined {
+  if (Object.keys(packed.catalog).length > 0 || packed.months.size !== 1) return undefined;
+  const [month, period] = [...packed.months][0]!;
+  return { month, days: period.days };
+}
+
+/** Adds packs to a month's days; a pack already there (same key, same content) is left as it is. */
+function addDays(doc: PeriodDoc, days: Record<string, Record<string, StoredPack>>): void {
+  for (const [date, packs] of Object.entries(days)) {
+    // Re-read after assigning: an assignment expression yields the plain object, not the document's map.
+    if (!doc.days[date]) doc.days[date] = {};
+    const day = doc.days[date];
+    for (const [key, value] of Object.entries(packs)) if (!day[key]) day[key] = value;
+  }
+}
+
 interface WaitingAppend {
   readonly entries: readonly Entry[];
+  /** Already in this document (appendEntries' early path): only its flush is waited for. */
+  readonly applied?: DocumentId;
   readonly onProgress?: (done: number, total: number) => void;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { getHeads, loadIncremental, save } from '@automerge/automerge';
+import { applyChanges, decodeChange, getChangesSince, getHeads, hasHeads, loadIncremental, save } from '@automerge/automerge';
 import type { AutomergeUrl, DocHandle, DocumentId, PeerId as RepoPeerId, Repo } from '@automerge/automerge-repo';
 import type { Libp2p } from '@libp2p/interface';
 import type { CoopStore } from '../coop-store.js';
@@ -10,7 +10,7 @@ import { listDamage, markRecovered } from '../storage-damage.js';
 import type { FederationDoc } from '../federation-store.js';
 import { CatalogRosterReader } from './catalog-roster.js';
 import { FederationGate, federationDevices } from './federation-gate.js';
-import type { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
+import { type Libp2pNetworkAdapter, MAXIMUM_PUSHED_CHANGES, type PushedChanges } from './libp2p-network-adapter.js';
 import type { RosterGate } from './roster-gate.js';
 import { storeFromSavedBytes } from './saved-bytes.js';
 import type { SnapshotAnswer } from './snapshot-protocol.js';
@@ -52,6 +52,9 @@ interface TrackedDocument {
 
 /** Bound on the documents one co-op may list: a catalog naming more is not followed past it. */
 const MAXIMUM_DOCUMENTS = 10_000;
+
+/** Local changes larger than this (an import's month) are left to the sync protocol rather than pushed. */
+const MAXIMUM_PUSHED_BYTES = 256 * 1024;
 
 /**
  * Keeps one co-op's documents replicated with the peers the gate admits, over a CoopStore's repo:
@@ -100,6 +103,9 @@ export class CoopReplicator {
   private readonly checkingStorage = new Set<DocumentId>();
   private readonly trackedWaiters = new Map<string, Array<() => void>>();
   private readonly stopping = new AbortController();
+  private stopPushing: (() => void) | undefined;
+  /** Changes pushed to peers as this store made them, and pushed changes taken from peers (each counted once per document and peer). */
+  readonly pushes = { sent: 0, applied: 0 };
 
   constructor(readonly store: CoopStore, private readonly node: Libp2p, readonly gate: RosterGate, private readonly adapter: Libp2pNetworkAdapter, options: CoopReplicatorOptions) {
     this.options = { flushDelayMs: 100, flushMaximumDelayMs: 1_000, localPollMs: 1_000, ...options };
@@ -150,6 +156,9 @@ export class CoopReplicator {
       if (metrics.type === 'doc-saved' || metrics.type === 'doc-compacted') this.written.add(metrics.documentId);
     });
     this.adapter.on('peer-disconnected', ({ peerId }) => { this.forgetPeer(peerId); });
+    // This store's own changes go to connected peers at once, beside the repo's sync rounds (at most every 100 ms).
+    this.stopPushing = this.store.onLocalChange((handle, headsBefore) => { this.pushLocalChange(handle, headsBefore); });
+    this.adapter.receiveChangesWith((pushed) => { this.applyPushedChanges(pushed); });
     this.repo.networkSubsystem.addNetworkAdapter(this.adapter);
     if (this.options.localPollMs > 0) {
       this.pollTimer = setInterval(() => { void this.pickUpLocalChanges(); }, this.options.localPollMs);
@@ -167,6 +176,8 @@ export class CoopReplicator {
     this.stopping.abort();
     await this.fetchingLacking;
     for (const waiters of [...this.lackingWaiters.values(), ...this.trackedWaiters.values()]) for (const resolve of waiters.splice(0)) resolve();
+    this.stopPushing?.();
+    this.adapter.receiveChangesWith(undefined);
     this.repo.networkSubsystem.removeNetworkAdapter(this.adapter);
     await this.flush();
     await this.recovery;
@@ -252,6 +263,48 @@ export class CoopReplicator {
     const stored = chunks.flatMap((chunk) => (chunk.data === undefined ? [] : [chunk.data]));
     const data = stored.length === 0 ? save(handle.doc() as object) : Buffer.concat(stored);
     return { documentId, heads, data };
+  }
+
+  /**
+   * A change this store just made (an append) goes to every connected peer the document is shared with,
+   * now: automerge-repo would send it at its next sync round, up to 100 ms later (DocSynchronizer's fixed
+   * throttle), which at 100 entries a second is most of the time an entry may take to arrive. The sync
+   * protocol still runs as before and makes up for a push that was lost or dropped.
+   */
+  private pushLocalChange(handle: DocHandle<unknown>, headsBefore: string[]): void {
+    const documentId = handle.documentId;
+    if (this.stopped || !this.documents.has(documentId) || !handle.isReady()) return;
+    const peers = this.adapter.connectedPeers().filter((peerId) => this.sharesWith(documentId, peerId));
+    if (peers.length === 0) return;
+    const changes = getChangesSince(handle.doc() as object, headsBefore);
+    if (changes.length > MAXIMUM_PUSHED_CHANGES || changes.reduce((sum, change) => sum + change.byteLength, 0) > MAXIMUM_PUSHED_BYTES) return;
+    for (const peerId of peers) this.adapter.sendChanges(peerId, documentId, changes);
+    this.pushes.sent += peers.length;
+  }
+
+  /**
+   * Changes a peer pushed: taken only for a document this peer follows and shares with that peer (the rule
+   * the repo applies to sync messages), and only if everything they depend on is here; otherwise they are
+   * dropped and the sync protocol, which asks for what is missing, brings them.
+   */
+  private applyPushedChanges({ peerId, documentId, changes }: PushedChanges): void {
+    const handle = this.documents.get(documentId as DocumentId)?.handle;
+    if (this.stopped || handle?.isReady() !== true || !this.sharesWith(documentId as DocumentId, peerId)) return;
+    const doc = handle.doc() as object;
+    const pushed = new Set<string>();
+    try {
+      for (const change of changes) {
+        const decoded = decodeChange(change);
+        if (!decoded.deps.every((dep) => pushed.has(dep) || hasHeads(doc, [dep]))) return;
+        pushed.add(decoded.hash);
+      }
+    } catch (error) {
+      this.problem(`reading changes pushed by ${peerId}`, error);
+      return;
+    }
+    if (hasHeads(doc, [...pushed])) return; // already here (the sync protocol was first)
+    handle.update((current) => applyChanges(current as object, changes)[0]);
+    this.pushes.applied += 1;
   }
 
   /** Tracks the document of every federation this folder belongs to, and derives who may hold it. */

@@ -8,6 +8,23 @@ export const SYNC_PROTOCOL = "/tallystick/sync/1.0.0";
 
 const HELLO_TYPE = "tallystick-hello";
 
+/**
+ * A message of ours beside the repo's: Automerge changes a peer made to a document, sent as soon as it made
+ * them rather than at the repo's next sync round (DocSynchronizer sends a document's changes at most every
+ * 100 ms). A peer without this type passes it to its repo, which ignores a message type it does not know.
+ */
+const CHANGES_TYPE = "tallystick-changes";
+
+/** At most this many changes in one push: a longer history goes by the sync protocol. */
+export const MAXIMUM_PUSHED_CHANGES = 64;
+
+/** Changes a connected peer pushed for one document (not yet checked against anything but their shape). */
+export interface PushedChanges {
+  readonly peerId: string;
+  readonly documentId: string;
+  readonly changes: Uint8Array[];
+}
+
 export interface NetworkLogEvent {
   event: "peer-cut-off" | "send-dropped" | "stream-failed";
   peerId: string;
@@ -66,6 +83,22 @@ export class Libp2pNetworkAdapter extends NetworkAdapter {
     this.ready = true;
     for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
+
+  /**
+   * Sends changes to one document to a peer whose sync channel is open (nothing if it has none): the
+   * caller decides who may have the document, as the repo's shareConfig does for its own messages.
+   */
+  sendChanges(peerId: string, documentId: string, changes: readonly Uint8Array[]): void {
+    if (this.peerId === undefined || changes.length === 0 || changes.length > MAXIMUM_PUSHED_CHANGES) return;
+    this.send({ type: CHANGES_TYPE, senderId: this.peerId, targetId: peerId as RepoPeerId, documentId, changes: [...changes] } as unknown as Message);
+  }
+
+  /** Who is given the changes peers push (`sendChanges`); without one they are dropped (the sync protocol brings them). */
+  receiveChangesWith(handler: ((pushed: PushedChanges) => void) | undefined): void {
+    this.changesHandler = handler;
+  }
+
+  private changesHandler: ((pushed: PushedChanges) => void) | undefined;
 
   /** Peers whose sync channel is open: their hello arrived and the repo was told of them. */
   connectedPeers(): string[] {
@@ -146,7 +179,14 @@ export class Libp2pNetworkAdapter extends NetworkAdapter {
       this.cutOff(channel.connection, channel.stream, "malformed message or wrong sender");
       return;
     }
-    if (this.channels.get(remote) === channel) this.emit("message", decoded);
+    if (this.channels.get(remote) !== channel) return;
+    if (decoded.type !== CHANGES_TYPE) {
+      this.emit("message", decoded);
+      return;
+    }
+    const pushed = readPushedChanges(decoded, remote);
+    if (pushed === undefined) this.cutOff(channel.connection, channel.stream, "malformed pushed changes");
+    else this.changesHandler?.(pushed);
   }
 
   /** With two connections to one peer (both dialled at once), both ends keep the one the lower peer id dialled. */
@@ -257,6 +297,13 @@ function readHello(value: unknown, remotePeerId: string): PeerMetadata | undefin
   if (typeof metadata.storageId === "string") result.storageId = metadata.storageId as PeerMetadata["storageId"];
   if (typeof metadata.isEphemeral === "boolean") result.isEphemeral = metadata.isEphemeral;
   return result;
+}
+
+function readPushedChanges(value: Record<string, unknown>, remotePeerId: string): PushedChanges | undefined {
+  const { documentId, changes } = value;
+  if (typeof documentId !== "string" || documentId.length === 0 || documentId.length > 64 || !Array.isArray(changes)) return undefined;
+  if (changes.length === 0 || changes.length > MAXIMUM_PUSHED_CHANGES || !changes.every((change) => change instanceof Uint8Array)) return undefined;
+  return { peerId: remotePeerId, documentId, changes: changes as Uint8Array[] };
 }
 
 function isMessageFrom(value: unknown, remotePeerId: string, localPeerId: string | undefined): value is Message {
