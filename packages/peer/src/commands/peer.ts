@@ -183,10 +183,14 @@ export async function startPeer(
 }
 
 /**
- * The always-on peer's part in its federations: after each change of a federation's document it accepts
- * what the co-op's credit policy covers and posts settlements to the books (credit.ts), one run at a time.
+ * A peer's part in its federations (`tallystick peer`'s, and the app service's): after each change of a
+ * federation's document it accepts what the co-op's credit policy covers and posts settlements to the
+ * books (credit.ts), one run at a time. A failure is told to `onError` (by default the command's stderr).
  */
-function federationServer(context: CommandContext, signer: Awaited<ReturnType<typeof unlockSigner>>, peer: () => CoopPeer | undefined): (federationId: string) => void {
+export function federationServer(
+  context: CommandContext, signer: Awaited<ReturnType<typeof unlockSigner>>, peer: () => CoopPeer | undefined,
+  onError: (message: string) => void = (message) => { warn(context, `tallystick: federation: ${message}`); },
+): (federationId: string) => void {
   let running: Promise<void> = Promise.resolve();
   return (federationId) => {
     running = running.then(async () => {
@@ -194,7 +198,7 @@ function federationServer(context: CommandContext, signer: Awaited<ReturnType<ty
       if (current === undefined) return;
       const { serveFederationChange } = await import('./credit.js');
       await serveFederationChange(context, current.store, signer, federationId);
-    }).catch((error: unknown) => { warn(context, `tallystick: federation: ${error instanceof Error ? error.message : String(error)}`); });
+    }).catch((error: unknown) => { onError(error instanceof Error ? error.message : String(error)); });
   };
 }
 

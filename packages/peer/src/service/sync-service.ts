@@ -4,7 +4,7 @@ import { FileStorageAdapter, type NodeEntrySigner } from '@tallystick/sync';
 import type { CoopPeer, DialOutcome, KnownPeer, PeerEvent } from '@tallystick/sync/network';
 import { type CommandContext, openFolder, unlockSigner } from '../context.js';
 import { describePeerEvent } from '../commands/network-text.js';
-import { dialGiven, startListeningPeer } from '../commands/peer.js';
+import { dialGiven, federationServer, startListeningPeer } from '../commands/peer.js';
 import { type RunningPeer, readRunningPeer } from '../commands/status.js';
 import type { Changes, Saved, SyncPeerLine, SyncStatus } from './protocol.js';
 
@@ -85,7 +85,7 @@ export function createSyncHost(options: SyncHostOptions | undefined, context: ()
         return elsewhereWords(running);
       }
       const late: { peer?: CoopPeer } = {};
-      const onFederationChanged = federationServer(command, signer, () => late.peer, remember);
+      const onFederationChanged = hostedFederationServer(command, signer, () => late.peer, remember);
       const started = await startListeningPeer(command, folder, signer, { listen: options.listen, mdns: false, log: onEvent, onFederationChanged });
       if (stopped) {
         await started.stop();
@@ -249,20 +249,10 @@ function dialWords(outcome: DialOutcome): string {
 }
 
 /**
- * The hosted peer's part in its federations, as `tallystick peer`'s: after each change of a federation's
- * document it accepts what the co-op's credit policy covers and posts settlements to the books
- * (`serveFederationChange`, credit.ts), one run at a time; what it did goes to the recent activity.
+ * The hosted peer's part in its federations, `tallystick peer`'s own (`federationServer`): what it did and
+ * what failed go to the recent activity instead of the terminal.
  */
-function federationServer(command: CommandContext, signer: NodeEntrySigner, peer: () => CoopPeer | undefined, tell: (line: string) => void): (federationId: string) => void {
+function hostedFederationServer(command: CommandContext, signer: NodeEntrySigner, peer: () => CoopPeer | undefined, tell: (line: string) => void): (federationId: string) => void {
   const lines = new Writable({ write(chunk: Buffer | string, _encoding, callback) { for (const line of chunk.toString().split('\n')) if (line.trim() !== '') tell(`federation: ${line.trim()}`); callback(); } });
-  const quiet = { ...command, stdout: lines, stderr: lines };
-  let running: Promise<void> = Promise.resolve();
-  return (federationId) => {
-    running = running.then(async () => {
-      const current = peer();
-      if (current === undefined) return;
-      const { serveFederationChange } = await import('../commands/credit.js');
-      await serveFederationChange(quiet, current.store, signer, federationId);
-    }).catch((error: unknown) => { tell(`federation: ${error instanceof Error ? error.message : String(error)}`); });
-  };
+  return federationServer({ ...command, stdout: lines, stderr: lines }, signer, peer, (message) => { tell(`federation: ${message}`); });
 }
