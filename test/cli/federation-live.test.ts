@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
 import { PASSPHRASE, assertCliBuilt, makeTemporaryFolder, runTallystick, tallystickJson, tallystickOk } from './run-tallystick.js';
+import { pollUntil } from '../helpers/poll-until.js';
 
 /*
  * A peer takes up, while it runs, a federation that another process on its data folder created or
@@ -16,14 +17,7 @@ let root: string;
 const folders = { Bakery: '', Mill: '' };
 const peers: Partial<Record<keyof typeof folders, CliProcess>> = {};
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-  }
-}
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> => pollUntil(read, check, { timeoutMs });
 
 beforeAll(async () => {
   assertCliBuilt();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess, killAllCliProcesses } from '../helpers/cli-process.js';
 import { PASSPHRASE, assertCliBuilt, makeTemporaryFolder, runTallystick, tallystickJson, tallystickOk } from './run-tallystick.js';
+import { pollUntil } from '../helpers/poll-until.js';
 
 /*
  * Issue 6's federation over real peers (issue 4's replication): Bakery, Mill and Farm each have their own
@@ -29,14 +30,7 @@ const ok = (coop: Coop, ...args: string[]) => tallystickOk(folders[coop], args);
 const lines = (coop: Coop) => tallystickJson<LinesJson>(folders[coop], ['credit', 'lines']);
 
 /** Polls a command's output until `check` holds (bounded): replication is asynchronous. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-  }
-}
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => pollUntil(read, check, { timeoutMs });
 
 const everywhere = async (check: (view: LinesJson) => boolean, coops: readonly Coop[] = COOPS) => {
   for (const coop of coops) await eventually(() => lines(coop), check);

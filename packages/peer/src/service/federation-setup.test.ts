@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { type BookService, createBookService } from './book-service.js';
 import type { FederationState, ServiceResult } from './protocol.js';
+import { pollUntil } from '../../../../test/helpers/poll-until.js';
 
 /*
  * Setting a federation up through the app's service alone, with real peers on 127.0.0.1: Bakery and Mill,
@@ -42,15 +43,7 @@ async function state(service: BookService): Promise<FederationState | undefined>
 }
 
 /** Polls until `check` holds (replication is asynchronous), bounded. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await read();
-    if (check(seen)) return seen;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
-    await new Promise((resolve) => { setTimeout(resolve, 250); });
-  }
-}
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> => pollUntil(read, check, { timeoutMs, pauseMs: 250 });
 
 beforeAll(async () => {
   await cli(folders.bakery, 'init', '--coop', 'Bakery', '--member', 'Ana');

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { type BookService, createBookService } from './book-service.js';
+import { pollUntil } from '../../../../test/helpers/poll-until.js';
 
 /*
  * The peer the app's service hosts takes up, while it runs, a federation the command line founded or
@@ -32,15 +33,7 @@ async function ok(folder: string, ...args: string[]): Promise<string> {
   return result.output;
 }
 
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> => pollUntil(read, check, { timeoutMs, pauseMs: 200 });
 
 beforeAll(async () => {
   await ok(folders.bakery, 'init', '--coop', 'Bakery', '--member', 'Ana');
