@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { Decimal, parseJournal } from '@tallystick/core';
+import { UNLOAD_AFTER_WRITE_ENTRIES } from '@tallystick/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Balances, balancesOfJsonRows, balancesOfParsedBook, sumBalances } from '../helpers/balances.js';
 import { type CliRun, assertCliBuilt, runCli, runCliOk, startCli } from '../helpers/cli.js';
@@ -17,7 +18,9 @@ import { type Random, createRandom, generateJournal } from '../helpers/generate-
 
 const SEED = Number(process.env.TALLYSTICK_CRASH_SEED ?? 20_241_125);
 const TRIALS = Number(process.env.TALLYSTICK_CRASH_TRIALS ?? 24);
-const TRANSACTIONS = 2_500;
+// More entries than UNLOAD_AFTER_WRITE_ENTRIES: the import takes a large batch's path (new months built and
+// saved on a thread of their own, each month stored as it is done), the one a real import of a book takes.
+const TRANSACTIONS = 6_000;
 const ADDS_PER_TRIAL = 4;
 
 let work: string;
@@ -194,6 +197,7 @@ describe('kill -9 during writes', () => {
     await mkdir(join(template, 'pending'), { recursive: true });
 
     journalPath = join(work, 'book.journal');
+    expect(TRANSACTIONS).toBeGreaterThan(UNLOAD_AFTER_WRITE_ENTRIES);
     const text = generateJournal(TRANSACTIONS, SEED);
     await writeFile(journalPath, text);
     const parsed = parseJournal(text, { file: journalPath });

@@ -1,6 +1,6 @@
 import { type DeviceKey, type Entry, type IsoDate, type Roster, TallystickError } from '@tallystick/core';
 import type { BookView, CoopStore, NewEntry, NodeEntrySigner } from '@tallystick/sync';
-import { extendIndex, fingerprintOf, rebuildIndex, readCurrentReportIndex } from '@tallystick/sync';
+import { type IndexExtension, fingerprintOf, rebuildIndex, readCurrentReportIndex, startIndexExtension } from '@tallystick/sync';
 import { type CommandContext, progress } from './context.js';
 
 /**
@@ -22,13 +22,26 @@ export async function writeEntries(
   const before = await readCurrentReportIndex(store.folder, store.coopId);
   const listingBefore = await store.storage.listing();
   store.storage.startChangeLog();
+  // The index is extended only if it matched the documents just before, and nobody but us changed them
+  // since. The extension is worked out while the documents are written: started at the first progress
+  // report (the batch is packed then, and a large one's months are being built on a thread of their own),
+  // so that it does not hold up the packing.
+  let extension: IndexExtension | undefined;
+  const startExtension = () => {
+    if (extension === undefined && before !== undefined && fingerprintOf(listingBefore) === before.fingerprint) extension = startIndexExtension(store, before, written);
+  };
   const saveBar = progress(context, 'saving');
-  await store.appendEntries(written, saveBar.update);
+  try {
+    await store.appendEntries(written, (done, total) => { startExtension(); saveBar.update(done, total); });
+  } catch (error) {
+    await extension?.abandon();
+    throw error;
+  }
   saveBar.done();
-  // Extend the index only if it matched the documents just before, and nobody but us changed them since.
-  const untouched = before !== undefined && fingerprintOf(listingBefore) === before.fingerprint
-    && sameList(await store.storage.listing(), store.storage.expectedListing(listingBefore));
-  const view = (untouched ? await extendIndex(store, before, written) : undefined) ?? (await rebuildIndex(store, { trusted: written })).view;
+  startExtension();
+  const untouched = sameList(await store.storage.listing(), store.storage.expectedListing(listingBefore));
+  if (!untouched) await extension?.abandon();
+  const view = (untouched ? await extension?.finish() : undefined) ?? (await rebuildIndex(store, { trusted: written })).view;
   return { written, view };
 }
 

@@ -127,28 +127,63 @@ export async function readCurrentReportIndex(folder: DataFolder, coopId: string)
  * The result equals what `rebuildIndex` would write (a property test holds the two together).
  */
 export async function extendIndex(store: CoopStore, before: CurrentIndex, written: readonly Entry[]): Promise<BookView | undefined> {
-  if (extensionProblem(before, written) !== undefined) return undefined;
+  return startIndexExtension(store, before, written).finish();
+}
+
+/**
+ * `extendIndex` in two steps, so that the work comes while the entries are being written (a 100k import's
+ * documents are built on a thread of their own meanwhile): start it with the entries signed, `finish` once
+ * they are on disk, or `abandon` it when something else changed the documents too (the caller rebuilds).
+ * Starting merges the entries into the index in memory and writes the verified-entries file, which may
+ * reach the disk before the documents: it is only a cache of entries whose signatures were checked, looked
+ * up by id when reading the documents, so an entry in it that no document holds is never used.
+ */
+export interface IndexExtension {
+  /** The view as of the storage now, its files written; undefined when the entries need a rebuild. */
+  finish(): Promise<BookView | undefined>;
+  /** Resolves once nothing of the extension is being written (before a rebuild writes the same files). */
+  abandon(): Promise<void>;
+}
+
+export function startIndexExtension(store: CoopStore, before: CurrentIndex, written: readonly Entry[]): IndexExtension {
   const paths = indexPaths(store.folder, store.coopId);
-  const verifiedBefore = await readVerifiedText(paths.entries);
-  if (verifiedBefore === undefined) return undefined;
-  const fingerprint = await store.storage.fingerprint();
-  // The time bank's index moves along: extended by what was written to the time bank (all of it must
-  // count, else the books' list of rejected entries would change too), or only restamped.
-  if (written.some((entry) => isTimebankKind(entry.body.kind))) {
-    const rejected = await extendTimebankIndex(store.folder, store.coopId, { before: before.fingerprint, after: fingerprint, written, roster: before.governance.roster });
-    if (rejected === undefined || rejected.length > 0) return undefined;
-  } else {
-    await restampTimebankIndex(store.folder, store.coopId, before.fingerprint, fingerprint);
-  }
-  const index = mergeIntoIndex(before, written, fingerprint);
-  // Both files at once: the entries file deflates on the thread pool while the report is encoded here, and
-  // their fsyncs overlap. Either may reach the disk first: the entries file is only a cache of what was
-  // verified (one that lacks entries has them verified again), and the report is checked on its own.
-  await Promise.all([
-    writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]),
-    writeChecked(paths.report, JSON.stringify(index)),
-  ]);
-  return viewOfIndex(index);
+  const prepare = async () => {
+    if (extensionProblem(before, written) !== undefined) return undefined;
+    const verifiedBefore = await readVerifiedText(paths.entries);
+    if (verifiedBefore === undefined) return undefined;
+    const index = mergeIntoIndex(before, written);
+    const entriesWritten = writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
+    entriesWritten.catch(() => undefined); // awaited by finish or abandon; this only keeps a failure from being reported as unhandled meanwhile
+    return { index, entriesWritten };
+  };
+  const prepared = prepare();
+  prepared.catch(() => undefined);
+  return {
+    async finish() {
+      const ready = await prepared;
+      if (ready === undefined) return undefined;
+      const fingerprint = await store.storage.fingerprint();
+      // The time bank's index moves along: extended by what was written to the time bank (all of it must
+      // count, else the books' list of rejected entries would change too), or only restamped.
+      if (written.some((entry) => isTimebankKind(entry.body.kind))) {
+        const rejected = await extendTimebankIndex(store.folder, store.coopId, { before: before.fingerprint, after: fingerprint, written, roster: before.governance.roster });
+        if (rejected === undefined || rejected.length > 0) {
+          await ready.entriesWritten;
+          return undefined;
+        }
+      } else {
+        await restampTimebankIndex(store.folder, store.coopId, before.fingerprint, fingerprint);
+      }
+      const index: ReportIndex = { ...ready.index, fingerprint };
+      // Either file may reach the disk first: the entries file is only a cache (above), and the report is checked on its own.
+      await Promise.all([ready.entriesWritten, writeChecked(paths.report, JSON.stringify(index))]);
+      return viewOfIndex(index);
+    },
+    async abandon() {
+      const ready = await prepared.catch(() => undefined);
+      await ready?.entriesWritten.catch(() => undefined);
+    },
+  };
 }
 
 /** Why the entries need a full rebuild, or undefined if appending them to the index is exact. */
@@ -185,7 +220,7 @@ export function extensionProblem(before: CurrentIndex, written: readonly Entry[]
   return undefined;
 }
 
-function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerprint: string): ReportIndex {
+function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[]): ReportIndex {
   // Rows carry names; numbers are given afresh in ledger order, as indexOfBook gives them.
   type Row = { id: string; date: string; at: string; n: number; description: string; postings: [string, string, string][] };
   const rows: Row[] = [];
@@ -198,7 +233,7 @@ function mergeIntoIndex(before: CurrentIndex, written: readonly Entry[], fingerp
     }
     rows.push({ id: before.txId[tx]!, date: before.txDate[tx]!, at: before.txAt[tx]!, n: before.txN[tx]!, description: before.txDescription[tx]!, postings });
   }
-  const index: ReportIndex = { ...before, fingerprint, accounts: [...before.accounts], commodities: [...before.commodities], importKeys: [...before.importKeys], declarationKeys: [...before.declarationKeys] };
+  const index: ReportIndex = { ...before, accounts: [...before.accounts], commodities: [...before.commodities], importKeys: [...before.importKeys], declarationKeys: [...before.declarationKeys] };
   for (const entry of written) {
     const { kind, payload } = entry.body;
     if (isTimebankKind(kind)) continue; // the time bank's own index holds them

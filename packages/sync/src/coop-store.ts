@@ -15,6 +15,7 @@ import { readEntryLines } from './deflated-lines.js';
 import { type BatchPack, type PackedBatchFile, isPackedBatch, parsePackedBatch, writePackedBatch } from './packed-batch.js';
 import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
 import { prepareEntries } from './parallel-prepare.js';
+import { MonthBuilder, headsHash, newDocumentId } from './month-snapshots.js';
 
 /**
  * One co-op's books on this device: opens its documents through automerge-repo over the crash-safe
@@ -390,29 +391,48 @@ export class CoopStore {
     const total = packed.entries;
     let done = 0;
     const newPeriods: { month: string; documentId: string }[] = [];
-    // Months being saved and unloaded: a few at once, so one month's file writes and fsyncs overlap the
-    // next month's Automerge work instead of the process waiting on the disk 120 times in a row.
+    // A large batch's new months are built and saved on a thread of their own (month-snapshots.ts), and
+    // the months it adds to are saved and unloaded as they are written. A few at once, so that one month's
+    // file writes and fsyncs overlap the next month's Automerge work instead of the process waiting on the
+    // disk 120 times in a row, and the main thread is free meanwhile (to bring the index up to date).
+    const large = total >= UNLOAD_AFTER_WRITE_ENTRIES;
+    const builder = large ? new MonthBuilder() : undefined;
     const saving: Promise<void>[] = [];
-    for (const [month, { days, entries: monthEntries }] of [...packed.months].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const handle = await this.existingPeriodHandle(month);
-      if (handle) {
-        this.changeDocument(handle, (doc) => { addDays(doc, days); });
-      } else {
-        // A new month is created with its content in one step: one Automerge change instead of two.
-        const created = this.repo.create<PeriodDoc>({ tallystick: 'period', schema: SCHEMA_VERSION, coop: this.coopId, month, days });
-        this.periodHandles.set(month, created);
-        newPeriods.push({ month, documentId: created.documentId });
+    try {
+      for (const [month, { days, entries: monthEntries }] of [...packed.months].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const handle = await this.existingPeriodHandle(month);
+        let saved: Promise<void> | undefined;
+        if (handle) {
+          this.changeDocument(handle, (doc) => { addDays(doc, days); });
+          if (large) saved = this.saveAndUnload(month);
+        } else {
+          // A new month is created with its content in one step: one Automerge change instead of two.
+          const doc: PeriodDoc = { tallystick: 'period', schema: SCHEMA_VERSION, coop: this.coopId, month, days };
+          if (builder) {
+            const documentId = newDocumentId();
+            newPeriods.push({ month, documentId });
+            saved = builder.build({ documentId, doc }).then((month) => this.storage.save([month.documentId, 'snapshot', headsHash(month.heads)], month.bytes));
+          } else {
+            const created = this.repo.create<PeriodDoc>(doc);
+            this.periodHandles.set(month, created);
+            newPeriods.push({ month, documentId: created.documentId });
+          }
+        }
+        if (saved) {
+          saved.catch(() => undefined); // awaited below; this only keeps a failure from being reported as unhandled meanwhile
+          saving.push(saved.then(() => { done += monthEntries; onProgress?.(done, total); }));
+          if (saving.length >= MONTHS_SAVING_AT_ONCE) await saving.shift();
+        } else {
+          done += monthEntries;
+          onProgress?.(done, total);
+        }
       }
-      if (total >= UNLOAD_AFTER_WRITE_ENTRIES) {
-        const saved = this.saveAndUnload(month);
-        saved.catch(() => undefined); // awaited below; this only keeps a failure from being reported as unhandled meanwhile
-        saving.push(saved);
-        if (saving.length >= MONTHS_SAVING_AT_ONCE) await saving.shift();
-      }
-      done += monthEntries;
-      onProgress?.(done, total);
+      await Promise.all(saving);
+    } finally {
+      await Promise.allSettled(saving);
+      await builder?.close();
     }
-    await Promise.all(saving);
+    await this.storage.whenIdle();
     const stillLoaded = newPeriods.filter((period) => this.periodHandles.has(period.month));
     if (stillLoaded.length > 0) {
       // The catalog must never reach the disk naming a period document that is not there: a crash between

@@ -12,3 +12,4 @@ export * from './checked-file.js';
 export * from './storage-damage.js';
 export * from './backup-file.js';
 export * from './coop-backup.js';
+export * from './month-snapshots.js';

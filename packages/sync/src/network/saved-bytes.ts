@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import { getBackend, init } from '@automerge/automerge';
 import type { Connection } from '@libp2p/interface';
 import type { FileStorageAdapter } from '../file-storage-adapter.js';
+import { headsHash } from '../month-snapshots.js';
 import { fetchSnapshots, type SnapshotAnswer } from './snapshot-protocol.js';
+
+export { headsHash };
 
 /*
  * Documents a device lacks, taken as another peer's saved bytes (snapshot-protocol.ts) instead of rebuilt change
@@ -47,11 +49,6 @@ export function readSavedDocument(data: Uint8Array, fields: readonly string[], t
   } finally {
     backend.free();
   }
-}
-
-/** automerge-repo's name for a snapshot chunk (its storage/keyHash.ts): SHA-256 of the heads, in hex. */
-export function headsHash(heads: readonly string[]): string {
-  return createHash('sha256').update(Buffer.concat(heads.map((head) => Buffer.from(head, 'utf8')))).digest('hex');
 }
 
 export interface StoredFromSavedBytes {
