@@ -156,12 +156,27 @@ export function prepareEntry<K extends EntryKind>(
   /** `canonicalJson(fields.payload)`, when the caller already has it (an import: see CanonicalText). */
   payloadText?: string,
 ): PreparedEntry<K> {
+  const body = checkedBody(fields, author);
+  const text = entryText(body, payloadText);
+  return { id: crypto.sha256Hex(text) as EntryId, body, text };
+}
+
+/** An entry's body by `author`, validated: a bug cannot sign a malformed entry. */
+export function checkedBody<K extends EntryKind>(fields: Omit<EntryBody<K>, 'v' | 'author'>, author: DeviceKey): EntryBody<K> {
   const body = { v: ENTRY_VERSION, ...fields, author, basis: sortedBasis(fields.basis) } as EntryBody<K>;
   const problem = bodyProblem(body);
   assert(problem === undefined, `createEntry: invalid ${fields.kind} entry: ${problem}`);
+  return body;
+}
+
+/**
+ * The entry's text: the body's canonical JSON, its payload given as `payloadText` (`canonicalJson(payload)`)
+ * where the caller has it; then the body needs no payload object (a thread preparing an import's entries).
+ */
+export function entryText(body: Omit<EntryBody, 'payload'> & { payload?: unknown }, payloadText?: string): string {
   const text = canonicalJson(payloadText === undefined ? body : { ...body, payload: new CanonicalText(payloadText) });
   assert(text.length <= MAX_ENTRY_TEXT, `createEntry: entry of ${text.length} bytes exceeds ${MAX_ENTRY_TEXT}`);
-  return { id: crypto.sha256Hex(text) as EntryId, body, text };
+  return text;
 }
 
 /**

@@ -56,10 +56,15 @@ export async function openFolder(context: CommandContext): Promise<DataFolder> {
   return DataFolder.open(context.dataDir);
 }
 
+/** Whether the passphrase comes from the environment (no prompt). */
+export function passphraseGiven(context: CommandContext): boolean {
+  const fromEnv = context.env.TALLYSTICK_PASSPHRASE;
+  return fromEnv !== undefined && fromEnv !== '';
+}
+
 /** The passphrase: TALLYSTICK_PASSPHRASE, else asked on the terminal without echo. */
 export async function readPassphrase(context: CommandContext, prompt = 'Passphrase: '): Promise<string> {
-  const fromEnv = context.env.TALLYSTICK_PASSPHRASE;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (passphraseGiven(context)) return context.env.TALLYSTICK_PASSPHRASE!;
   if (!context.stdin.isTTY) {
     throw new TallystickError('no_passphrase', 'a passphrase is needed to sign entries: set TALLYSTICK_PASSPHRASE, or run on a terminal to be asked');
   }

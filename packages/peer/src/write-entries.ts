@@ -1,5 +1,5 @@
 import { type DeviceKey, type Entry, type IsoDate, type Roster, TallystickError } from '@tallystick/core';
-import type { BookView, CoopStore, NewEntry, NodeEntrySigner } from '@tallystick/sync';
+import type { BatchPreparer, BookView, CoopStore, NewEntry, NodeEntrySigner } from '@tallystick/sync';
 import { type IndexExtension, fingerprintOf, rebuildIndex, readCurrentReportIndex, startIndexExtension } from '@tallystick/sync';
 import { type CommandContext, progress } from './context.js';
 
@@ -11,12 +11,14 @@ export async function writeEntries(
   context: CommandContext, store: CoopStore, signer: NodeEntrySigner, entries: readonly NewEntry[],
   /** Throws (a TallystickError) to refuse the signed entries before anything is written. */
   vet?: (signed: readonly Entry[]) => Promise<void>,
+  /** The entries already handed to a preparer (`store.batchPreparer`, an import): it seals and packs them. */
+  preparer?: BatchPreparer,
 ): Promise<{ written: Entry[]; view: BookView }> {
   const current = await readCurrentReportIndex(store.folder, store.coopId);
   if (current) checkMayWriteBooks(current, signer.publicKey, entries);
   const signBar = progress(context, 'signing');
   signBar.update(0, entries.length);
-  const written: Entry[] = await store.signEntriesInParallel(entries, signer, context.now());
+  const written: Entry[] = preparer ? await preparer.seal(signer) : await store.signEntriesInParallel(entries, signer, context.now());
   signBar.done();
   if (vet) await vet(written);
   const before = await readCurrentReportIndex(store.folder, store.coopId);
@@ -25,14 +27,16 @@ export async function writeEntries(
   // The index is extended only if it matched the documents just before, and nobody but us changed them
   // since. The extension is worked out while the documents are written: started at the first progress
   // report (the batch is packed then, and a large one's months are being built on a thread of their own),
-  // so that it does not hold up the packing.
+  // so that it does not hold up the packing; or at once when the batch is packed on a thread of its own.
   let extension: IndexExtension | undefined;
   const startExtension = () => {
     if (extension === undefined && before !== undefined && fingerprintOf(listingBefore) === before.fingerprint) extension = startIndexExtension(store, before, written);
   };
+  // A prepared batch is packed on its thread: the index's turn is now.
+  if (preparer !== undefined) startExtension();
   const saveBar = progress(context, 'saving');
   try {
-    await store.appendEntries(written, (done, total) => { startExtension(); saveBar.update(done, total); });
+    await store.appendEntries(written, (done, total) => { startExtension(); saveBar.update(done, total); }, preparer);
   } catch (error) {
     await extension?.abandon();
     throw error;

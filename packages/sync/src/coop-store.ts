@@ -1,21 +1,25 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getHeads } from '@automerge/automerge';
-import { type AutomergeUrl, type DocHandle, type DocumentId, type PeerId, Repo } from '@automerge/automerge-repo';
+import { type AutomergeUrl, type DocHandle, type DocumentId, type PeerId, Repo, generateAutomergeUrl, parseAutomergeUrl } from '@automerge/automerge-repo';
 import {
-  type CoopId, type DecisionRule, type Entry, type EntryBody, type EntryId, type EntryKind, type EntryRejection, type EntrySeal,
-  type EntrySigner, type PayloadOf, type PreparedEntry, type RejectedEntry, type RoleJson, type StoredEntry, TallystickError, assert,
-  checkSealedEntries, checkStoredEntry, createEntry, isControlKind, materialize, prepareEntry, sealEntries,
+  type CoopId, type DecisionRule, type DeviceKey, type Entry, type EntryBody, type EntryId, type EntryKind, type EntryRejection,
+  type EntrySigner, type PayloadOf, type RejectedEntry, type RoleJson, type StoredEntry, TallystickError, assert,
+  checkSealedEntries, checkStoredEntry, createEntry, isControlKind, materialize, prepareEntry,
 } from '@tallystick/core';
 import { type DataFolder } from './data-folder.js';
-import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, encodePack, encodePackBytes, monthOfDate, packText, periodDays, periodDocuments } from './documents.js';
+import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, datedPayload, decodePack, monthOfDate, periodDays, periodDocuments } from './documents.js';
 import { FileStorageAdapter, type StorageProblem } from './file-storage-adapter.js';
 import { readEntryLines } from './deflated-lines.js';
-import { type BatchPack, type PackedBatchFile, isPackedBatch, parsePackedBatch, writePackedBatch } from './packed-batch.js';
+import { type PackedBatchFile, isPackedBatch, parsePackedBatch, writePackedBatch } from './packed-batch.js';
 import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
 import { prepareEntries } from './parallel-prepare.js';
-import { MonthBuilder, headsHash, newDocumentId } from './month-snapshots.js';
+import { headsHash } from './month-snapshots.js';
+import { BatchPreparer, BatchThread } from './batch-thread.js';
+import { type PackedEntries, addPack, batchLines, batchPacks, emptyPacked, packBatch, packBatchInParallel, packs, sealByPack } from './packing.js';
+
+export { batchLines, packs };
 
 /**
  * One co-op's books on this device: opens its documents through automerge-repo over the crash-safe
@@ -190,6 +194,14 @@ export class CoopStore {
     return sealByPack(this.entryFields(entries, now, firstPosition).map((fields, index) => prepareEntry(fields, signer.publicKey, crypto, entries[index]!.payloadText)), signer);
   }
 
+  /**
+   * A large batch's entries prepared on a thread of their own while they are made (an import: see
+   * batch-thread.ts): add them to it, `seal` it, and append what it sealed with it. The caller closes it.
+   */
+  batchPreparer(author: DeviceKey, now: Date): BatchPreparer {
+    return new BatchPreparer({ coop: this.coopId, author, at: now.toISOString(), basis: this.controlHeads() });
+  }
+
   /** The same, preparing a large batch on worker threads. */
   async signEntriesInParallel(entries: readonly NewEntry[], signer: NodeEntrySigner, now: Date): Promise<Entry[]> {
     return sealByPack(await prepareEntries(this.entryFields(entries, now, 0), signer.publicKey, undefined, entries.map((entry) => entry.payloadText)), signer);
@@ -214,16 +226,20 @@ export class CoopStore {
    * and are then written together (a group commit): one set of fsyncs serves them all, so a steady stream
    * of entries does not queue up behind the disk. Each call still resolves only once its entries are on disk.
    */
-  appendEntries(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  appendEntries(
+    entries: readonly Entry[], onProgress?: (done: number, total: number) => void,
+    /** The preparer that sealed these very entries (`batchPreparer`): its thread packs them and builds their months. */
+    preparer?: BatchPreparer,
+  ): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     let early: EarlyAppend | undefined;
     try {
-      early = this.loadedMonthOf(entries);
+      early = preparer === undefined ? this.loadedMonthOf(entries) : undefined;
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return new Promise((resolve, reject) => {
-      const append: WaitingAppend = { entries, ...(onProgress === undefined ? {} : { onProgress }), resolve, reject };
+      const append: WaitingAppend = { entries, ...(onProgress === undefined ? {} : { onProgress }), ...(preparer === undefined ? {} : { preparer }), resolve, reject };
       if (early === undefined) this.enqueueAppend(append);
       else this.applyEarly(early, append);
     });
@@ -330,7 +346,7 @@ export class CoopStore {
   /** Appends already in their documents need only those flushed; the others are written as one batch. */
   private async writeGroup(group: readonly WaitingAppend[]): Promise<void> {
     const queued = group.filter((append) => append.applied === undefined);
-    if (queued.length > 0) await this.writeBatch(queued.flatMap((append) => append.entries), group.length === 1 ? group[0]!.onProgress : undefined);
+    if (queued.length > 0) await this.writeBatch(queued.flatMap((append) => append.entries), group.length === 1 ? group[0]!.onProgress : undefined, group.length === 1 ? group[0]!.preparer : undefined);
     const applied = group.filter((append) => append.applied !== undefined);
     if (applied.length === 0) return;
     await this.flushDocuments(applied.map((append) => append.applied!));
@@ -343,12 +359,33 @@ export class CoopStore {
     await this.storage.whenIdle();
   }
 
-  private async writeBatch(entries: readonly Entry[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  private async writeBatch(entries: readonly Entry[], onProgress?: (done: number, total: number) => void, preparer?: BatchPreparer): Promise<void> {
     for (const entry of entries) assert(entry.body.coop === this.coopId, 'entry for another co-op');
     // The batch holds the very packs the documents get, deflated once (see packed-batch.ts).
-    // A large batch's packs are deflated on the thread pool; a small one's inline (no thread hop on an add's path).
-    const packed = entries.length < UNLOAD_AFTER_WRITE_ENTRIES ? packBatch(entries) : await packBatchInParallel(entries);
-    const only = entries.length < UNLOAD_AFTER_WRITE_ENTRIES ? onlyMonth(packed) : undefined;
+    // A prepared batch is packed on its thread; another large one's packs are deflated on the thread pool;
+    // a small one's inline (no thread hop on an add's path).
+    if (preparer !== undefined) {
+      try {
+        await this.writePackedEntries(await preparer.pack(entries), onProgress, preparer.thread);
+      } finally {
+        await preparer.close(); // its work is done: the thread's memory goes back now, not when the caller is done
+      }
+      return;
+    }
+    const large = entries.length >= UNLOAD_AFTER_WRITE_ENTRIES;
+    // A large batch's thread starts now, to build its new months: its start-up (loading Automerge) overlaps the packing.
+    const builder = large ? new BatchThread() : undefined;
+    try {
+      await this.writePackedEntries(large ? await packBatchInParallel(entries) : packBatch(entries), onProgress, builder);
+    } finally {
+      await builder?.close();
+    }
+  }
+
+  private async writePackedEntries(packed: PackedEntries, onProgress: ((done: number, total: number) => void) | undefined, builder: BatchThread | undefined): Promise<void> {
+    // Packed, nothing in the documents yet: a caller may start on work of its own meanwhile (writeEntries, the index).
+    onProgress?.(0, packed.entries);
+    const only = builder === undefined ? onlyMonth(packed) : undefined;
     const handle = only === undefined ? undefined : await this.existingPeriodHandle(only.month);
     if (only !== undefined && handle !== undefined) {
       // One change to one document already on disk: its chunk is written whole or not at all, so no write-ahead file.
@@ -360,7 +397,7 @@ export class CoopStore {
     await mkdir(this.folder.pendingDir, { recursive: true });
     const batchPath = join(this.folder.pendingDir, `${Date.now()}-${randomUUID()}.batch`);
     await writePackedBatch(batchPath, { coop: this.coopId, packs: batchPacks(packed) });
-    await this.applyPacks(packed, onProgress);
+    await this.applyPacks(packed, onProgress, builder);
     await this.flush();
     await rm(batchPath, { force: true });
   }
@@ -381,13 +418,19 @@ export class CoopStore {
         throw new TallystickError('damaged_batch', `pending batch ${path} is damaged; it was not applied. Move it aside to open the books`);
       }
       if (batch.coop !== this.coopId) continue;
-      await this.applyPacks(batch.packed);
+      const builder = batch.packed.entries >= UNLOAD_AFTER_WRITE_ENTRIES ? new BatchThread() : undefined;
+      try {
+        await this.applyPacks(batch.packed, undefined, builder);
+      } finally {
+        await builder?.close();
+      }
       await this.flush();
       await rm(path, { force: true });
     }
   }
 
-  private async applyPacks(packed: PackedEntries, onProgress?: (done: number, total: number) => void): Promise<void> {
+  /** `builder`, given for a large batch, builds its new months (month-snapshots.ts); the caller closes it. */
+  private async applyPacks(packed: PackedEntries, onProgress?: (done: number, total: number) => void, builder?: BatchThread): Promise<void> {
     const total = packed.entries;
     let done = 0;
     const newPeriods: { month: string; documentId: string }[] = [];
@@ -396,7 +439,6 @@ export class CoopStore {
     // file writes and fsyncs overlap the next month's Automerge work instead of the process waiting on the
     // disk 120 times in a row, and the main thread is free meanwhile (to bring the index up to date).
     const large = total >= UNLOAD_AFTER_WRITE_ENTRIES;
-    const builder = large ? new MonthBuilder() : undefined;
     const saving: Promise<void>[] = [];
     try {
       for (const [month, { days, entries: monthEntries }] of [...packed.months].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -430,7 +472,6 @@ export class CoopStore {
       await Promise.all(saving);
     } finally {
       await Promise.allSettled(saving);
-      await builder?.close();
     }
     await this.storage.whenIdle();
     const stillLoaded = newPeriods.filter((period) => this.periodHandles.has(period.month));
@@ -544,72 +585,6 @@ export class CoopStore {
   }
 }
 
-/** A batch as it goes into the documents: the catalog's packs, and each month's packs by day. */
-interface PackedEntries {
-  readonly catalog: Record<string, StoredPack>;
-  readonly months: Map<string, { days: Record<string, Record<string, StoredPack>>; entries: number }>;
-  /** How many entries the packs hold (progress is told in entries). */
-  readonly entries: number;
-}
-
-function packBatch(entries: readonly Entry[]): PackedEntries {
-  const packed = emptyPacked();
-  for (const [where, list] of entriesByWhere(entries)) for (const [key, value] of Object.entries(packs(list))) addPack(packed, where, key, value, list.length);
-  return { ...packed, entries: entries.length };
-}
-
-/**
- * `packBatch`, with the packs deflated on the thread pool while the main thread writes the next packs'
- * texts and keys (a 100k import deflates ~70 MB: ~0.4 s of CPU taken off the main thread). At most
- * PACKS_DEFLATING at once, so the packs' UTF-8 copies never all exist together. The same packs, byte for byte.
- */
-async function packBatchInParallel(entries: readonly Entry[]): Promise<PackedEntries> {
-  const made: { where: string; key: string; entries: number; value?: Uint8Array }[] = [];
-  const deflating: Promise<void>[] = [];
-  for (const [where, list] of entriesByWhere(entries)) {
-    for (const group of packGroups(list)) {
-      const utf8 = Buffer.from(packText(group), 'utf8');
-      const pack: (typeof made)[number] = { where, key: createHash('sha256').update(utf8).digest('hex').slice(0, 32), entries: group.length };
-      made.push(pack); // filed below in this order, whichever deflate ends first
-      const done = encodePackBytes(utf8).then((value) => { pack.value = value; });
-      done.catch(() => undefined); // awaited below; this only keeps a failure from being reported as unhandled meanwhile
-      deflating.push(done);
-      if (deflating.length >= PACKS_DEFLATING) await deflating.shift();
-    }
-  }
-  await Promise.all(deflating);
-  const packed = emptyPacked();
-  for (const pack of made) addPack(packed, pack.where, pack.key, pack.value!, pack.entries);
-  return { ...packed, entries: entries.length };
-}
-
-const PACKS_DEFLATING = 16;
-
-function entriesByWhere(entries: readonly Entry[]): Map<string, Entry[]> {
-  const byWhere = new Map<string, Entry[]>();
-  for (const entry of entries) {
-    const where = datedPayload(entry.body.payload) ?? 'catalog';
-    const list = byWhere.get(where);
-    if (list) list.push(entry);
-    else byWhere.set(where, [entry]);
-  }
-  return byWhere;
-}
-
-function emptyPacked(): PackedEntries {
-  return { catalog: {}, months: new Map(), entries: 0 };
-}
-
-/** Files a pack under its day (or the catalog); `entries` counts towards its month's progress. */
-function addPack(packed: PackedEntries, where: string, key: string, value: StoredPack, entries: number): void {
-  if (where === 'catalog') { packed.catalog[key] = value; return; }
-  const month = monthOfDate(where);
-  let period = packed.months.get(month);
-  if (!period) packed.months.set(month, period = { days: {}, entries: 0 });
-  (period.days[where] ??= {})[key] = value;
-  period.entries += entries;
-}
-
 /** The write-ahead file of a batch of entries, as appendEntries writes it. */
 export function pendingBatchOf(coop: string, entries: readonly Entry[]): PackedBatchFile {
   return { coop, packs: batchPacks(packBatch(entries)) };
@@ -618,20 +593,6 @@ export function pendingBatchOf(coop: string, entries: readonly Entry[]): PackedB
 /** `pendingBatchOf` as appendEntries builds it, packs deflated on the thread pool (the same file, byte for byte). */
 export async function pendingBatchInParallelOf(coop: string, entries: readonly Entry[]): Promise<PackedBatchFile> {
   return { coop, packs: batchPacks(await packBatchInParallel(entries)) };
-}
-
-/** The packs of a batch as the write-ahead file lists them. */
-function batchPacks(packed: PackedEntries): BatchPack[] {
-  const list: BatchPack[] = Object.entries(packed.catalog).map(([key, value]) => ({ where: 'catalog', key, bytes: packBytes(value) }));
-  for (const { days } of packed.months.values()) {
-    for (const [date, dayPacks] of Object.entries(days)) for (const [key, value] of Object.entries(dayPacks)) list.push({ where: date, key, bytes: packBytes(value) });
-  }
-  return list;
-}
-
-function packBytes(value: StoredPack): Uint8Array {
-  assert(value instanceof Uint8Array, 'a new pack is stored as deflated bytes');
-  return value;
 }
 
 /**
@@ -673,54 +634,6 @@ function entriesBatch(batch: PendingBatch | undefined, name: string): { coop: st
   return { coop: batch.coop, packed: packBatch(entries) };
 }
 
-/** Entries that go into one pack share a seal: one per day (or the catalog), at most MAX_SEAL_GROUP each. */
-const MAX_SEAL_GROUP = 50_000;
-
-function sealByPack(prepared: readonly PreparedEntry[], signer: EntrySigner): Entry[] {
-  const groups = new Map<string, PreparedEntry[]>();
-  for (const entry of prepared) {
-    const where = datedPayload(entry.body.payload) ?? 'catalog';
-    const group = groups.get(where);
-    if (group) group.push(entry);
-    else groups.set(where, [entry]);
-  }
-  const sealed = new Map<string, Entry>();
-  for (const group of groups.values()) {
-    for (let start = 0; start < group.length; start += MAX_SEAL_GROUP) {
-      for (const entry of sealEntries(group.slice(start, start + MAX_SEAL_GROUP), signer)) sealed.set(entry.id, entry);
-    }
-  }
-  return prepared.map((entry) => sealed.get(entry.id)!);
-}
-
-/** Entries grouped as they are packed: each seal with exactly its entries, in its order; entries signed alone. */
-function sealGroups(entries: readonly Entry[]): { seals: Map<EntrySeal, Entry[]>; alone: Entry[] } {
-  const seals = new Map<EntrySeal, Entry[]>();
-  const alone: Entry[] = [];
-  for (const entry of entries) {
-    if (!entry.seal) { alone.push(entry); continue; }
-    const group = seals.get(entry.seal);
-    if (group) group.push(entry);
-    else seals.set(entry.seal, [entry]);
-  }
-  for (const [seal, group] of seals) {
-    const byId = new Map(group.map((entry) => [entry.id, entry]));
-    assert(byId.size === seal.ids.length, 'a batch holds part of a seal\'s entries');
-    seals.set(seal, seal.ids.map((id) => { const entry = byId.get(id); assert(entry !== undefined, 'a batch holds part of a seal\'s entries'); return entry; }));
-  }
-  return { seals, alone };
-}
-
-/** The write-ahead lines of a batch: `#seal<TAB>AUTHOR<TAB>SIG` before each sealed group's `<TAB>TEXT` lines; `SIG<TAB>TEXT` alone. */
-export function* batchLines(entries: readonly Entry[]): Iterable<Entry | string> {
-  const { seals, alone } = sealGroups(entries);
-  yield* alone;
-  for (const [seal, group] of seals) {
-    yield `#seal\t${seal.author}\t${seal.sig}`;
-    yield* group;
-  }
-}
-
 interface PendingBatch {
   coop: string;
   singles: StoredEntry[];
@@ -753,22 +666,6 @@ async function readJsonBatch(path: string): Promise<PendingBatch | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Packs entries (one pack per seal, one for those signed alone) under the hash of each pack's text, so that writing the same pack twice changes nothing. */
-export function packs(entries: readonly Entry[]): Record<string, StoredPack> {
-  const result: Record<string, StoredPack> = {};
-  for (const group of packGroups(entries)) {
-    const text = packText(group);
-    result[crypto.sha256Hex(text).slice(0, 32)] = encodePack(text);
-  }
-  return result;
-}
-
-/** The entries of each pack: those signed alone (if any), then each seal's. */
-function packGroups(entries: readonly Entry[]): Entry[][] {
-  const { seals, alone } = sealGroups(entries);
-  return [...(alone.length > 0 ? [alone] : []), ...seals.values()];
 }
 
 export type PackCheck = { ok: true; entry: Entry } | { ok: false; id: string; code: EntryRejection; reason: string; line?: number };
@@ -826,6 +723,7 @@ function addDays(doc: PeriodDoc, days: Record<string, Record<string, StoredPack>
 
 interface WaitingAppend {
   readonly entries: readonly Entry[];
+  readonly preparer?: BatchPreparer;
   /** Already in this document (appendEntries' early path): only its flush is waited for. */
   readonly applied?: DocumentId;
   readonly onProgress?: (done: number, total: number) => void;
@@ -840,13 +738,18 @@ interface WaitingAppend {
 function takeAppendGroup(waiting: WaitingAppend[]): WaitingAppend[] {
   const first = waiting[0];
   if (first === undefined) return [];
-  if (first.onProgress !== undefined || first.entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) return waiting.splice(0, 1);
+  if (first.onProgress !== undefined || first.preparer !== undefined || first.entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) return waiting.splice(0, 1);
   let count = 0;
   let taken = 0;
   for (const append of waiting) {
-    if (append.onProgress !== undefined || count + append.entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) break;
+    if (append.onProgress !== undefined || append.preparer !== undefined || count + append.entries.length >= UNLOAD_AFTER_WRITE_ENTRIES) break;
     count += append.entries.length;
     taken += 1;
   }
   return waiting.splice(0, taken);
+}
+
+/** A new document id, as automerge-repo gives one (`repo.create`). */
+function newDocumentId(): DocumentId {
+  return parseAutomergeUrl(generateAutomergeUrl()).documentId;
 }

@@ -13,3 +13,5 @@ export * from './storage-damage.js';
 export * from './backup-file.js';
 export * from './coop-backup.js';
 export * from './month-snapshots.js';
+export * from './batch-thread.js';
+export * from './packing.js';

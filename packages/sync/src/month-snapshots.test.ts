@@ -3,13 +3,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAllChanges, getHeads, load, toJS } from '@automerge/automerge';
-import type { AutomergeUrl } from '@automerge/automerge-repo';
+import { type AutomergeUrl, type DocumentId, generateAutomergeUrl, parseAutomergeUrl } from '@automerge/automerge-repo';
 import type { Entry } from '@tallystick/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // The built package: the month-building thread runs compiled JavaScript (dist/month-worker.js), not the TypeScript source.
 import {
-  type CatalogDoc, CoopStore, DataFolder, MonthBuilder, type NewEntry, NodeEntrySigner, type PeriodDoc, UNLOAD_AFTER_WRITE_ENTRIES, encodePack,
-  generateDevicePrivateKey, headsHash, newDocumentId, periodDocuments,
+  BatchThread, type CatalogDoc, CoopStore, DataFolder, type NewEntry, NodeEntrySigner, type PeriodDoc, UNLOAD_AFTER_WRITE_ENTRIES, encodePack,
+  generateDevicePrivateKey, headsHash, periodDocuments,
 } from '@tallystick/sync';
 
 /*
@@ -29,6 +29,10 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+function newDocumentId(): DocumentId {
+  return parseAutomergeUrl(generateAutomergeUrl()).documentId;
+}
+
 function period(month: string, packs: number): PeriodDoc {
   const days: PeriodDoc['days'] = {};
   for (let index = 0; index < packs; index += 1) {
@@ -38,11 +42,11 @@ function period(month: string, packs: number): PeriodDoc {
   return { tallystick: 'period', schema: 1, coop: 'c0ffee00c0ffee00c0ffee00c0ffee00', month, days };
 }
 
-describe('MonthBuilder', () => {
+describe('BatchThread: new months', () => {
   it('saves the same document on its thread as in line: the content given, in one change, under the heads it names', async () => {
     const months = ['2024-01', '2024-02', '2024-03'].map((month, index) => ({ documentId: newDocumentId(), doc: period(month, 5 + index * 20) }));
-    const threaded = new MonthBuilder(true);
-    const inline = new MonthBuilder(false);
+    const threaded = new BatchThread(true);
+    const inline = new BatchThread(false);
     try {
       const [onThread, inLine] = await Promise.all([Promise.all(months.map((month) => threaded.build(month))), Promise.all(months.map((month) => inline.build(month)))]);
       months.forEach((month, index) => {
@@ -61,7 +65,7 @@ describe('MonthBuilder', () => {
   });
 
   it('fails a build whose thread dies, instead of waiting for ever', async () => {
-    const builder = new MonthBuilder(true);
+    const builder = new BatchThread(true);
     await builder.close();
     await expect(builder.build({ documentId: newDocumentId(), doc: period('2024-01', 1) })).rejects.toThrow(/stopped|terminated/u);
   });
