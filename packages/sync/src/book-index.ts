@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -157,10 +156,7 @@ export function startIndexExtension(store: CoopStore, before: CurrentIndex, writ
     const index = mergeIntoIndex(before, written);
     const entriesWritten = writeEntryLines(paths.entries, verifiedBefore === '' ? written : [verifiedBefore, ...written]);
     entriesWritten.catch(() => undefined); // awaited by finish or abandon; this only keeps a failure from being reported as unhandled meanwhile
-    // The report's text too (~0.1 s for 100k transactions), with a stand-in for the fingerprint, known only once the documents are written.
-    const standIn = `fingerprint-to-come-${randomUUID()}`;
-    const text = JSON.stringify({ ...index, fingerprint: standIn });
-    return { index, entriesWritten, text, standIn };
+    return { index, entriesWritten };
   };
   const prepared = prepare();
   prepared.catch(() => undefined);
@@ -181,8 +177,7 @@ export function startIndexExtension(store: CoopStore, before: CurrentIndex, writ
         await restampTimebankIndex(store.folder, store.coopId, before.fingerprint, fingerprint);
       }
       const index: ReportIndex = { ...ready.index, fingerprint };
-      // The stand-in is the first string in the text that could be it (format, version and co-op come before it, none of them like it).
-      const text = ready.text.replace(JSON.stringify(ready.standIn), () => JSON.stringify(fingerprint));
+      const text = JSON.stringify(index);
       // Either file may reach the disk first: the entries file is only a cache (above), and the report is checked on its own.
       await Promise.all([ready.entriesWritten, writeChecked(paths.report, text)]);
       return viewOfIndex(index);
