@@ -84,6 +84,18 @@ describe('BatchPreparer', () => {
           expect(() => preparer.add([sale('2024-01-05', 1, true), { kind: 'transaction', payload: { date: '2024-01-06', postings: 'none' } as never }])).not.toThrow();
           await expect(preparer.seal(watching)).rejects.toThrow(/invalid transaction entry/u);
           expect(signed).toEqual([]);
+          // A payload text that is not the canonical JSON of the payload (its fields out of order) is refused too.
+          const twisted = new BatchPreparer({ coop: store.coopId, author: signer.publicKey, at: NOW.toISOString(), basis: store.controlHeads() }, new BatchThread(useThread));
+          try {
+            const { payload, payloadText } = sale('2024-01-05', 2, true) as { payload: Record<string, unknown>; payloadText: string };
+            const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(payloadText) as Record<string, unknown>).reverse()));
+            expect(reordered).not.toBe(payloadText);
+            twisted.add([{ kind: 'transaction', payload, payloadText: reordered }]);
+            await expect(twisted.seal(watching)).rejects.toThrow(/not canonical JSON/u);
+            expect(signed).toEqual([]);
+          } finally {
+            await twisted.close();
+          }
         } finally {
           await preparer.close();
         }

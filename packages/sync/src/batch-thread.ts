@@ -62,9 +62,12 @@ export function prepareTexts(header: BatchHeader, first: number, items: readonly
   const texts: string[] = [];
   items.forEach((item, index) => {
     const text = entryText({ v: ENTRY_VERSION, kind: item.kind as EntryBody['kind'], coop: header.coop, at: header.at, n: first + index, basis: header.basis as EntryId[], author: header.author }, item.payloadText);
-    // Validated as every reader validates it, from its text: a bug cannot sign a malformed entry.
-    const problem = bodyProblem(JSON.parse(text));
+    // Validated as every reader validates it, from its text: a bug cannot sign a malformed entry, nor a text
+    // that is not the canonical JSON of what it says (the payload's text comes from the caller).
+    const parsed: unknown = JSON.parse(text);
+    const problem = bodyProblem(parsed);
     assert(problem === undefined, `createEntry: invalid ${item.kind} entry: ${problem}`);
+    assert(canonicalJson(parsed) === text, `createEntry: the text of a ${item.kind} entry is not canonical JSON`);
     texts.push(text);
     ids.push(nodeEntryCrypto.sha256Hex(text));
   });

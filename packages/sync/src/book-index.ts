@@ -394,6 +394,12 @@ function indexOfBook(book: Book, coopId: string, fingerprint: string): ReportInd
 function viewOfIndex(index: ReportIndex): BookView {
   const accounts = index.accountNames as AccountName[];
   const commodities = index.commodityNames;
+  // The sets of a 100k book's keys and ids are made when first asked for: most commands (a report, the
+  // end of an import) never ask, and making them cost ~50 ms.
+  let importKeys: ReadonlySet<string> | undefined;
+  let declarationKeys: ReadonlySet<string> | undefined;
+  let reversedBy: ReadonlyMap<string, string> | undefined;
+  let transactionIds: ReadonlySet<string> | undefined;
   return {
     coopName: index.coopName,
     members: index.members,
@@ -403,10 +409,10 @@ function viewOfIndex(index: ReportIndex): BookView {
     commodities: index.commodities,
     transactionCount: index.txId.length,
     rejected: index.rejected,
-    importKeys: new Set(index.importKeys),
-    declarationKeys: new Set(index.declarationKeys),
-    reversedBy: new Map(index.reversedBy),
-    transactionIds: new Set(index.txId),
+    get importKeys() { return importKeys ??= new Set(index.importKeys); },
+    get declarationKeys() { return declarationKeys ??= new Set(index.declarationKeys); },
+    get reversedBy() { return reversedBy ??= new Map(index.reversedBy); },
+    get transactionIds() { return transactionIds ??= new Set(index.txId); },
     reportInput: () => ({
       accountTypes: declaredAccountTypes(index.accounts),
       postings: {
