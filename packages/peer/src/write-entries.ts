@@ -18,7 +18,7 @@ export async function writeEntries(
   if (current) checkMayWriteBooks(current, signer.publicKey, entries);
   const signBar = progress(context, 'signing');
   signBar.update(0, entries.length);
-  const written: Entry[] = preparer ? await preparer.seal(signer) : await store.signEntriesInParallel(entries, signer, context.now());
+  const written: Entry[] = preparer ? await preparer.seal(signer) : store.signEntries(entries, signer, context.now());
   signBar.done();
   if (vet) await vet(written);
   const before = await readCurrentReportIndex(store.folder, store.coopId);

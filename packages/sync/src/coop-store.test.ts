@@ -618,7 +618,7 @@ describe('CoopStore write-ahead batches', () => {
       ...Array.from({ length: 60 }, (_, index) => transaction(days[index % days.length]!, `sale ${index} ✓`, `Assets:Cash  ${index + 1} USD`, 'Income:Sales')),
     ];
     try {
-      for (const entries of [await store.signEntriesInParallel(fields, signer, NOW), store.signEntries(fields, signer, NOW)]) {
+      for (const entries of [store.signEntries(fields, signer, NOW)]) {
         const inline = pendingBatchOf(store.coopId, entries);
         const pooled = await pendingBatchInParallelOf(store.coopId, entries);
         expect(pooled.packs.length).toBeGreaterThanOrEqual(5);

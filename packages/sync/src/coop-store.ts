@@ -13,8 +13,7 @@ import { type CatalogDoc, type PeriodDoc, SCHEMA_VERSION, type StoredPack, dated
 import { FileStorageAdapter, type StorageProblem } from './file-storage-adapter.js';
 import { readEntryLines } from './deflated-lines.js';
 import { type PackedBatchFile, isPackedBatch, parsePackedBatch, writePackedBatch } from './packed-batch.js';
-import { type NodeEntrySigner, nodeEntryCrypto } from './node-crypto.js';
-import { prepareEntries } from './parallel-prepare.js';
+import { nodeEntryCrypto } from './node-crypto.js';
 import { headsHash } from './month-snapshots.js';
 import { BatchPreparer, BatchThread } from './batch-thread.js';
 import { type PackedEntries, addPack, batchLines, batchPacks, emptyPacked, packBatch, packBatchInParallel, packs, sealByPack } from './packing.js';
@@ -200,11 +199,6 @@ export class CoopStore {
    */
   batchPreparer(author: DeviceKey, now: Date): BatchPreparer {
     return new BatchPreparer({ coop: this.coopId, author, at: now.toISOString(), basis: this.controlHeads() });
-  }
-
-  /** The same, preparing a large batch on worker threads. */
-  async signEntriesInParallel(entries: readonly NewEntry[], signer: NodeEntrySigner, now: Date): Promise<Entry[]> {
-    return sealByPack(await prepareEntries(this.entryFields(entries, now, 0), signer.publicKey, undefined, entries.map((entry) => entry.payloadText)), signer);
   }
 
   private entryFields(entries: readonly NewEntry[], now: Date, firstPosition: number): Omit<EntryBody, 'v' | 'author'>[] {

@@ -5,7 +5,6 @@ export * from './data-folder.js';
 export * from './documents.js';
 export * from './coop-store.js';
 export * from './book-index.js';
-export * from './parallel-prepare.js';
 export * from './federation-store.js';
 export * from './timebank-index.js';
 export * from './checked-file.js';

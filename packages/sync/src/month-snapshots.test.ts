@@ -97,7 +97,7 @@ describe('CoopStore: a large batch', () => {
       return save(key, data);
     };
     const count = UNLOAD_AFTER_WRITE_ENTRIES + 500;
-    const large = await store.signEntriesInParallel(Array.from({ length: count }, (_, index) => transaction(`2024-0${1 + (index % 6)}-${String(1 + (index % 27)).padStart(2, '0')}`, index + 1)), signer, NOW);
+    const large = store.signEntries(Array.from({ length: count }, (_, index) => transaction(`2024-0${1 + (index % 6)}-${String(1 + (index % 27)).padStart(2, '0')}`, index + 1)), signer, NOW);
     const progress: number[] = [];
     await store.appendEntries(large, (done) => progress.push(done));
     await store.close();
