@@ -192,7 +192,7 @@ function buildProgram(environment: MainEnvironment, setExitCode: (code: number) 
   federation.command('invite').description('invite a co-op by its card')
     .argument('<card>', 'tallystick-coop:ID:GENESIS:NAME')
     .action(async (card) => (await import('./commands/federation.js')).federationInviteCommand(context(), card));
-  federation.command('send').description('write the federation\'s document to a file for another member (until replication carries it)')
+  federation.command('send').description('write the federation\'s document to a file for another member whose peer this one cannot reach')
     .requiredOption('-o, --out <file>', 'where to write it')
     .action(async (options) => (await import('./commands/federation.js')).federationSendCommand(context(), options));
   federation.command('receive').description('merge in a federation\'s document another member sent; posts new settlements to the books')

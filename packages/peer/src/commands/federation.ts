@@ -4,11 +4,13 @@ import { type CommandContext, loadSync, openFolder, openStore, print, unlockSign
 import { DEFAULT_CREDIT_ACCOUNT, nameOf, postCreditToBooks, withFederation, writeFederationEntries } from '../credit-session.js';
 
 /*
- * `federation create|card|invite|send|receive|join|members`: a federation of co-ops (issue 6). A
+ * `federation create|card|invite|fetch|join|members|send|receive`: a federation of co-ops (issue 6). A
  * co-op acts in it through a device its own roster lets act on credit; what it shares is its control
- * history and its federation entries, never its books (credit/README.md in core). Until replication
- * carries the federation's document between members, `send` writes it to a file and `receive` merges
- * such a file in: the entries in it are signed, and checked when read, whatever brought them.
+ * history and its federation entries, never its books (credit/README.md in core). Members' peers carry
+ * the federation's document between them (`tallystick peer`): an invited co-op `fetch`es it from the
+ * inviting member's peer with the code `invite` printed, and from then on its own peer keeps it up to
+ * date. `send` and `receive` move it as a file instead, for co-ops whose peers cannot reach each other:
+ * the entries in it are signed, and checked when read, whatever brought them.
  */
 
 const CARD_PREFIX = 'tallystick-coop:';
