@@ -6,7 +6,7 @@ import {
   importCsv, parseBeancount, parseCsvRules, parseJournal, transactionLimitProblem,
 } from '@tallystick/core';
 import { type BatchPreparer, type BookView, type NewEntry, crypto, declarationKey, readDevicePublicKey } from '@tallystick/sync';
-import { type CommandContext, loadBookView, openFolder, openStore, passphraseGiven, print, unlockSigner, warn } from '../context.js';
+import { type CommandContext, loadBookView, openFolder, openStore, passphraseGiven, print, progress, unlockSigner, warn } from '../context.js';
 import { checkAccountsOpen, checkNotLocked, writeEntries } from '../write-entries.js';
 
 export type ImportFormat = 'ledger' | 'beancount' | 'csv';
@@ -54,13 +54,20 @@ export async function planImport(
   onNewEntries?: (made: NewEntry[]) => void,
 ): Promise<ImportPlan> {
   const books = view ?? await loadBookView(context);
-  const parsed = parseSource(source);
+  const readBar = progress(context, `reading ${source.name}`);
+  const parsed = parseSource(source, readBar.update);
+  readBar.done();
   for (const warning of parsed.warnings) warn(context, `${warning.source.file}:${warning.source.line}: warning: ${warning.message}`);
   const failures = checkBalanceAssertions(parsed);
   if (failures.length > 0) {
     throw new TallystickError('balance_assertion_failed', `${failures.map((failure) => failure.message).join('\n')}\nnothing was imported`);
   }
-  const { entries, skipped } = newEntriesOf(parsed, source.format, books, onNewEntries);
+  const entriesBar = progress(context, 'making entries');
+  const { entries, skipped } = newEntriesOf(parsed, source.format, books, (made) => {
+    entriesBar.update(made.length, parsed.transactions.length + parsed.accounts.length + parsed.commodities.length + parsed.prices.length + parsed.assertions.length);
+    onNewEntries?.(made);
+  });
+  entriesBar.done();
   checkNotLocked(books, entries.flatMap((entry) => {
     const date = (entry.payload as { date?: string }).date;
     return date ? [{ date, what: entry.kind === 'transaction' ? `"${(entry.payload as { description: string }).description}"` : `a ${entry.kind}` }] : [];
@@ -125,10 +132,10 @@ export function detectFormat(file: string): ImportFormat {
   throw new TallystickError('unknown_format', `cannot tell the format of ${file} from its extension; pass --format ledger|beancount|csv`);
 }
 
-function parseSource(source: ImportSource): ParsedBook {
+function parseSource(source: ImportSource, onProgress: (done: number, total: number) => void): ParsedBook {
   switch (source.format) {
-    case 'ledger': return parseJournal(source.text, { file: source.name, readIncludedFile: includeReader });
-    case 'beancount': return parseBeancount(source.text, { file: source.name, readIncludedFile: includeReader });
+    case 'ledger': return parseJournal(source.text, { file: source.name, readIncludedFile: includeReader, onProgress });
+    case 'beancount': return parseBeancount(source.text, { file: source.name, readIncludedFile: includeReader, onProgress });
     case 'csv': {
       if (!source.rules) throw new TallystickError('csv_rules_missing', `${source.name}: a CSV file needs rules saying which column is what`);
       return importCsv(source.text, parseCsvRules(source.rules.text, source.rules.name), { file: source.name });

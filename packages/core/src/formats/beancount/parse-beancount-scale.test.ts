@@ -31,8 +31,12 @@ describe('parseBeancount at scale', () => {
   it('parses 100,000 transactions, each with its postings', () => {
     const text = generatedFile(100_000);
     expect(text.length).toBeGreaterThan(5_500_000);
-    const book = parseBeancount(text, { file: 'generated.beancount' });
+    const told: [number, number][] = [];
+    const book = parseBeancount(text, { file: 'generated.beancount', onProgress: (done, total) => told.push([done, total]) });
     expect(book.transactions).toHaveLength(100_000);
     expect(book.transactions.every(({ value }) => value.postings.length === 2)).toBe(true);
+    // Progress told as the file is read (characters of it), rising, never past its length.
+    expect(told.length).toBeGreaterThan(20);
+    expect(told.every(([done, total], index) => total === text.length && done <= total && (index === 0 || done > told[index - 1]![0]))).toBe(true);
   });
 });

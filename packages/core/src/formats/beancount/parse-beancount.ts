@@ -17,6 +17,8 @@ export interface ParseBeancountOptions {
   readonly file: string;
   /** Reads `include`d files; without it an `include` is an error. */
   readonly readIncludedFile?: ReadIncludedFile;
+  /** Told every few thousand lines how many characters of the top file were read, of how many (a terminal shows it). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** A ParsedBook plus the top file's options (operating currencies, root names, tolerance settings…). */
@@ -88,7 +90,7 @@ function readFiles(text: string, options: ParseBeancountOptions, state: ParseSta
   const queue = [{ text, file: options.file }];
   let isTop = true;
   for (let item = queue.shift(); item; item = queue.shift()) {
-    const { includes } = parseFile(item.text, item.file, state, isTop);
+    const { includes } = parseFile(item.text, item.file, state, isTop, isTop ? options.onProgress : undefined);
     isTop = false;
     for (const include of includes) {
       if (!options.readIncludedFile) {

@@ -58,9 +58,9 @@ const IGNORED_DIRECTIVES = new Set(['note', 'event', 'document', 'query', 'custo
  * Reads one file's directives into `state`. A malformed directive is recorded as an error and skipped
  * (up to the next line that is not indented), so that every syntax error in the file is reported.
  */
-export function parseFile(text: string, file: string, state: ParseState, isTop: boolean): FileResult {
+export function parseFile(text: string, file: string, state: ParseState, isTop: boolean, onProgress?: (done: number, total: number) => void): FileResult {
   const reader = new FileReader(new Cursor(text, file), state, isTop);
-  reader.run();
+  reader.run(onProgress);
   return { includes: reader.includes };
 }
 
@@ -78,9 +78,14 @@ class FileReader {
     this.isTop = isTop;
   }
 
-  run(): void {
+  run(onProgress?: (done: number, total: number) => void): void {
     const cursor = this.cursor;
+    let toldAtLine = 0;
     while (!cursor.atEnd()) {
+      if (onProgress !== undefined && cursor.line - toldAtLine >= 8192) {
+        toldAtLine = cursor.line;
+        onProgress(cursor.pos, cursor.text.length);
+      }
       try {
         this.readTopLine();
       } catch (error) {

@@ -22,8 +22,13 @@ describe('parseJournal at scale', () => {
   it('parses 100,000 transactions (about 6.5 MB), each with its two postings and the tenth with a price', () => {
     const text = bigJournal();
     expect(text.length).toBeGreaterThan(6_000_000);
-    const book = parseJournal(text, { file: 'big.journal' });
+    const told: [number, number][] = [];
+    const book = parseJournal(text, { file: 'big.journal', onProgress: (done, total) => told.push([done, total]) });
     expect(book.transactions).toHaveLength(100_000);
+    // Progress told as the file is read (its lines), rising, never past its length.
+    const lines = text.split('\n').length;
+    expect(told.length).toBeGreaterThan(20);
+    expect(told.every(([done, total], index) => total === lines && done <= total && (index === 0 || done > told[index - 1]![0]))).toBe(true);
     expect(book.transactions.every(({ value }) => value.postings.length === 2)).toBe(true);
     expect(book.transactions.filter(({ value }) => value.postings.some((posting) => posting.price !== undefined))).toHaveLength(10_000);
   });

@@ -18,10 +18,15 @@ export interface ParseJournalOptions {
   readonly file: string;
   /** Reads `include`d files (core does no IO); without it an `include` is an error. */
   readonly readIncludedFile?: ReadIncludedFile;
+  /** Told every few thousand lines how many of the top file's lines were read, of how many (a terminal shows it). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** Beyond this many problems the parser stops: the first ones are enough to fix the file. */
 const MAX_ERRORS = 100;
+
+/** How often (in lines of the top file) a parser tells its progress. */
+const PROGRESS_LINES = 8192;
 
 /**
  * Parses an hledger / ledger journal into a ParsedBook: transactions complete and balanced, in file
@@ -35,7 +40,7 @@ const MAX_ERRORS = 100;
  * README.md in this folder lists what is supported and what is refused.
  */
 export function parseJournal(text: string, options: ParseJournalOptions): ParsedBook {
-  const reader = new JournalReader(options.readIncludedFile);
+  const reader = new JournalReader(options.readIncludedFile, options.onProgress);
   reader.readFile(options.file, text, { aliases: [], parents: [] });
   return reader.finish();
 }
@@ -68,7 +73,7 @@ class JournalReader implements DirectiveHost {
   private readonly postingSettings: AmountSettings;
   private readonly formatSettings: AmountSettings;
 
-  constructor(private readonly readIncludedFile: ReadIncludedFile | undefined) {
+  constructor(private readonly readIncludedFile: ReadIncludedFile | undefined, private readonly onProgress?: (done: number, total: number) => void) {
     const decimalMarkFor = (commodity: string) => this.commodityMarks.get(commodity) ?? this.scope.decimalMark;
     const scope = () => this.scope;
     this.postingSettings = { decimalMarkFor, get defaultCommodity() { return scope().defaultCommodity; } };
@@ -86,7 +91,13 @@ class JournalReader implements DirectiveHost {
     this.scope = scope;
     this.files.push(file);
     let index = 0;
+    const top = this.files.length === 1;
+    let told = 0;
     while (index < lines.length && this.errors.length < MAX_ERRORS) {
+      if (top && this.onProgress !== undefined && index - told >= PROGRESS_LINES) {
+        told = index;
+        this.onProgress(index, lines.length);
+      }
       try {
         index = this.readUnit(source, index);
       } catch (error) {
