@@ -5,22 +5,23 @@ import {
   type CoopId, type DeviceKey, type Entry, type EntryBody, type EntryId, type EntrySeal, type EntrySigner, type PreparedEntry,
   ENTRY_VERSION, assert, bodyProblem, canonicalJson, entryText,
 } from '@tallystick/core';
-import { datedPayload, encodePack, packText } from './documents.js';
+import { encodePack, packText } from './documents.js';
 import { type NewMonth, type SavedMonth, saveNewMonth } from './month-snapshots.js';
 import { nodeEntryCrypto } from './node-crypto.js';
 import { type PackedEntries, packBatchInParallel, sealByPack } from './packing.js';
 
 /*
  * A large batch (an import) is written with the help of one thread of its own, so that the machine's
- * second core works while the main thread parses:
- * - *prepare*: while the main thread turns the file's transactions into entries (and validates each
- *   body), the thread writes each entry's canonical text and hashes it (its id), chunk by chunk;
+ * second core works while the main thread parses (docs/DECISIONS.md 35):
+ * - *prepare*: while the main thread turns the file's transactions into entries, the thread writes each
+ *   entry's canonical text, hashes it (its id) and validates it as a reader would, chunk by chunk;
  * - *pack*: once the main thread has sealed the batch (one signature per day: the key never leaves the
- *   main thread), the thread packs it (pack texts, keys, deflate), as packing.ts packs in line;
+ *   main thread), the thread makes each sealed group's pack (text, key, deflate), as packing.ts does;
  * - *build*: each new month's document is made and saved by Automerge (month-snapshots.ts), while the
  *   main thread brings the index up to date.
- * The results are the same as in line, byte for byte (tests hold them together). Run from TypeScript
- * sources (unit tests) there is no compiled worker: everything is then done in line, the same way.
+ * When the thread has several packs or months waiting, the main thread makes the next one itself. The
+ * results are the same either way, byte for byte (tests hold them together). Run from TypeScript sources
+ * (unit tests) there is no compiled worker: everything is then done in line, the same way.
  */
 
 /** What every entry of a batch shares. */
@@ -32,11 +33,10 @@ export interface BatchHeader {
   readonly basis: readonly EntryId[];
 }
 
-/** What the thread needs of an entry to write its text: the payload as canonical JSON, and where it is filed (a date, or `catalog`). */
+/** What the thread needs of an entry to write its text: its kind, and its payload as canonical JSON. */
 export interface PrepareItem {
   readonly kind: string;
   readonly payloadText: string;
-  readonly where: string;
 }
 
 export type BatchRequest =
@@ -182,10 +182,6 @@ export class BatchPreparer {
     this.thread = thread;
   }
 
-  get size(): number {
-    return this.bodies.length;
-  }
-
   /** Has each entry's text written, hashed and validated on the thread (prepareTexts). */
   add(entries: readonly { kind: string; payload: unknown; payloadText?: string }[]): void {
     const { coop, at, author } = this.header;
@@ -193,7 +189,7 @@ export class BatchPreparer {
     for (const entry of entries) {
       // The body prepareEntry makes (core's checkedBody), its check made on the thread, of the text that is signed.
       this.bodies.push({ v: ENTRY_VERSION, kind: entry.kind as EntryBody['kind'], coop, at, n: this.bodies.length, basis, payload: entry.payload as never, author });
-      this.waiting.push({ kind: entry.kind, payloadText: entry.payloadText ?? canonicalJson(entry.payload), where: datedPayload(entry.payload) ?? 'catalog' });
+      this.waiting.push({ kind: entry.kind, payloadText: entry.payloadText ?? canonicalJson(entry.payload) });
       if (this.waiting.length >= PREPARE_CHUNK) this.send();
     }
   }
