@@ -153,10 +153,16 @@ export function* batchLines(entries: readonly Entry[]): Iterable<Entry | string>
 export function packs(entries: readonly Entry[]): Record<string, StoredPack> {
   const result: Record<string, StoredPack> = {};
   for (const group of packGroups(entries)) {
-    const text = packText(group);
-    result[crypto.sha256Hex(text).slice(0, 32)] = encodePack(text);
+    const { key, value } = packOf(group);
+    result[key] = value;
   }
   return result;
+}
+
+/** One pack's key (the hash of its text) and stored value (deflated here, in one shot). */
+export function packOf(group: readonly Entry[]): { key: string; value: Uint8Array } {
+  const text = packText(group);
+  return { key: crypto.sha256Hex(text).slice(0, 32), value: encodePack(text) };
 }
 
 /** The entries of each pack: those signed alone (if any), then each seal's. */
