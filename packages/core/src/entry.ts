@@ -156,17 +156,17 @@ export function prepareEntry<K extends EntryKind>(
   /** `canonicalJson(fields.payload)`, when the caller already has it (an import: see CanonicalText). */
   payloadText?: string,
 ): PreparedEntry<K> {
-  const body = checkedBody(fields, author);
+  const body = entryBody(fields, author);
+  // Validated before it is signed: a bug cannot sign a malformed entry.
+  const problem = bodyProblem(body);
+  assert(problem === undefined, `createEntry: invalid ${fields.kind} entry: ${problem}`);
   const text = entryText(body, payloadText);
   return { id: crypto.sha256Hex(text) as EntryId, body, text };
 }
 
-/** An entry's body by `author`, validated: a bug cannot sign a malformed entry. */
-export function checkedBody<K extends EntryKind>(fields: Omit<EntryBody<K>, 'v' | 'author'>, author: DeviceKey): EntryBody<K> {
-  const body = { v: ENTRY_VERSION, ...fields, author, basis: sortedBasis(fields.basis) } as EntryBody<K>;
-  const problem = bodyProblem(body);
-  assert(problem === undefined, `createEntry: invalid ${fields.kind} entry: ${problem}`);
-  return body;
+/** An entry's body by `author`, not yet validated (prepareEntry validates it; a batch thread validates its text). */
+export function entryBody<K extends EntryKind>(fields: Omit<EntryBody<K>, 'v' | 'author'>, author: DeviceKey): EntryBody<K> {
+  return { v: ENTRY_VERSION, ...fields, author, basis: sortedBasis(fields.basis) } as EntryBody<K>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   type CoopId, type DeviceKey, type Entry, type EntryBody, type EntryId, type EntrySeal, type EntrySigner, type PreparedEntry,
-  ENTRY_VERSION, assert, bodyProblem, canonicalJson, entryText,
+  ENTRY_VERSION, assert, bodyProblem, canonicalJson, entryBody, entryText,
 } from '@tallystick/core';
 import { type NewMonth, type SavedMonth, saveNewMonth } from './month-snapshots.js';
 import { nodeEntryCrypto } from './node-crypto.js';
@@ -185,8 +185,8 @@ export class BatchPreparer {
     const { coop, at, author } = this.header;
     const basis = this.header.basis as EntryId[];
     for (const entry of entries) {
-      // The body prepareEntry makes (core's checkedBody), its check made on the thread, of the text that is signed.
-      this.bodies.push({ v: ENTRY_VERSION, kind: entry.kind as EntryBody['kind'], coop, at, n: this.bodies.length, basis, payload: entry.payload as never, author });
+      // The body prepareEntry makes; its check is made on the thread, of the text that is signed.
+      this.bodies.push(entryBody({ kind: entry.kind as EntryBody['kind'], coop, at, n: this.bodies.length, basis, payload: entry.payload as never }, author));
       this.waiting.push({ kind: entry.kind, payloadText: entry.payloadText ?? canonicalJson(entry.payload) });
       if (this.waiting.length >= PREPARE_CHUNK) this.send();
     }

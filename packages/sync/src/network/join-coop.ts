@@ -13,7 +13,8 @@ import { storedBytes, writeJoinProgress } from './join-progress.js';
 import type { Invite } from './invite.js';
 import { Libp2pNetworkAdapter } from './libp2p-network-adapter.js';
 import { RosterGate } from './roster-gate.js';
-import { headsHash, storeFromSavedBytes, type StoredFromSavedBytes } from './saved-bytes.js';
+import { headsHash } from '../month-snapshots.js';
+import { storeFromSavedBytes, type StoredFromSavedBytes } from './saved-bytes.js';
 import { fetchSnapshots, type SnapshotAnswer } from './snapshot-protocol.js';
 
 /** Months fetched in parallel while joining, and the most a catalog may make a joining device fetch. */

@@ -4,8 +4,6 @@ import type { FileStorageAdapter } from '../file-storage-adapter.js';
 import { headsHash } from '../month-snapshots.js';
 import { fetchSnapshots, type SnapshotAnswer } from './snapshot-protocol.js';
 
-export { headsHash };
-
 /*
  * Documents a device lacks, taken as another peer's saved bytes (snapshot-protocol.ts) instead of rebuilt change
  * by change by the sync protocol: each answer is loaded here (Automerge checks its bytes and change hashes),
