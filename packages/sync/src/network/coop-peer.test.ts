@@ -122,6 +122,18 @@ async function inviteFrom(ana: Device, peer: CoopPeer) {
   }));
 }
 
+/** Ana's co-op with Bea voted in as a member, Ana's peer serving it, and Bea's device holding it (fetched with the invite). */
+async function beaJoinsAna(): Promise<{ ana: Device; bea: Device; anaPeer: CoopPeer; invite: Awaited<ReturnType<typeof inviteFrom>> }> {
+  const ana = await device('ana');
+  const bea = await device('bea');
+  await found(ana);
+  await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
+  const anaPeer = await startPeer(ana);
+  const invite = await inviteFrom(ana, anaPeer);
+  expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+  return { ana, bea, anaPeer, invite };
+}
+
 describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
   it('refuses a device until the members vote it in, then replicates every month both ways', async () => {
     const ana = await device('ana');
@@ -293,13 +305,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
   }, 30_000);
 
   it('gets in sync when a month is on disk that its catalog does not name yet (a sync killed between the two)', async () => {
-    const ana = await device('ana');
-    const bea = await device('bea');
-    await found(ana);
-    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
-    const anaPeer = await startPeer(ana);
-    const invite = await inviteFrom(ana, anaPeer);
-    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const { ana, bea, anaPeer, invite } = await beaJoinsAna();
     const before = ana.events.length;
     await write(ana, ana.signer, [transaction('2025-01-10', 'January paper', '10.00')]);
     await waitFor('ana\'s peer to pick up January', () => ana.events.slice(before).some((event) => event.type === 'local-changes' && event.documents.includes('catalog')));
@@ -349,13 +355,7 @@ describe('CoopPeer (real libp2p nodes on 127.0.0.1, real data folders)', () => {
   }, 20_000);
 
   it('cuts off a device when its revocation arrives, and refuses it after', async () => {
-    const ana = await device('ana');
-    const bea = await device('bea');
-    await found(ana);
-    await adopt(ana, { kind: 'add-member', name: 'Bea', devices: [bea.signer.publicKey], role: 'member' });
-    const anaPeer = await startPeer(ana);
-    const invite = await inviteFrom(ana, anaPeer);
-    expect(await fetchCoop({ folder: bea.folder, signer: bea.signer, invite })).toMatchObject({ ok: true });
+    const { ana, bea, anaPeer, invite } = await beaJoinsAna();
     const beaPeer = await startPeer(bea, { listen: [] });
     expect(await beaPeer.dial(invite.addresses[0]!)).toMatchObject({ ok: true });
     await beaPeer.replicator.whenInSyncWith(anaPeer.peerId);
