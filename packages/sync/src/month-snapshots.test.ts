@@ -6,7 +6,7 @@ import { getAllChanges, getHeads, load, toJS } from '@automerge/automerge';
 import { type AutomergeUrl, type DocumentId, generateAutomergeUrl, parseAutomergeUrl } from '@automerge/automerge-repo';
 import type { Entry } from '@tallystick/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// The built package: the month-building thread runs compiled JavaScript (dist/month-worker.js), not the TypeScript source.
+// The built package: the batch thread runs compiled JavaScript (dist/batch-worker.js), not the TypeScript source.
 import {
   BatchThread, type CatalogDoc, CoopStore, DataFolder, type NewEntry, NodeEntrySigner, type PeriodDoc, UNLOAD_AFTER_WRITE_ENTRIES, encodePack,
   generateDevicePrivateKey, headsHash, periodDocuments,
